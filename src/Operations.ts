@@ -24,7 +24,7 @@ import * as S from "./Schemas.js"
  */
 export type Binding =
   | { readonly _tag: "label" }
-  | { readonly _tag: "query"; readonly name: string }
+  | { readonly _tag: "query"; readonly name: string; readonly format: "string" | "integer" }
   | { readonly _tag: "header"; readonly name: string }
   | { readonly _tag: "body" }
 
@@ -48,15 +48,16 @@ export interface Member<F extends Schema.Struct.Field> {
 export const label = <F extends Schema.Struct.Field>(field: F): Member<F> => ({ field, binding: { _tag: "label" } })
 
 /**
- * A member sent as a query parameter.
+ * A member sent as a query parameter. `format` says how a server reads the text back.
  *
  * @since 0.1.0
  * @category bindings
  */
-export const query = <F extends Schema.Struct.Field>(name: string, field: F): Member<F> => ({
-  field,
-  binding: { _tag: "query", name }
-})
+export const query = <F extends Schema.Struct.Field>(
+  name: string,
+  field: F,
+  format: "string" | "integer" = "string"
+): Member<F> => ({ field, binding: { _tag: "query", name, format } })
 
 /**
  * A member sent as a request header.
@@ -197,7 +198,7 @@ const poolId = label(S.IdentityPoolId)
 const identityId = label(S.IdentityId)
 const datasetName = label(S.DatasetName)
 const nextToken = query("nextToken", Schema.optional(Schema.String))
-const maxResults = query("maxResults", Schema.optional(Schema.Int))
+const maxResults = query("maxResults", Schema.optional(Schema.Int), "integer")
 const datasetUri = "/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}"
 const member = S.responseMember
 
@@ -468,7 +469,7 @@ export const ListRecords = operation({
     IdentityPoolId: poolId,
     IdentityId: identityId,
     DatasetName: datasetName,
-    LastSyncCount: query("lastSyncCount", Schema.optional(S.SyncCount)),
+    LastSyncCount: query("lastSyncCount", Schema.optional(S.SyncCount), "integer"),
     NextToken: nextToken,
     MaxResults: maxResults,
     SyncSessionToken: query("syncSessionToken", Schema.optional(Schema.String))

@@ -1,0 +1,377 @@
+/**
+ * The local emulator as an HTTP server speaking Cognito Sync's wire protocol (rest-json, SigV4), built on
+ * `@effect/platform`'s `HttpRouter` with routes derived from the operation table. Any AWS SDK, in any language,
+ * can point its endpoint at it.
+ *
+ * Errors go out as the service sends them: the status, `x-amzn-ErrorType: <Name>:<uri>` and a JSON body with
+ * `message`; every answer carries `x-amzn-RequestId` and `Date`. Malformed requests get a 4xx, never a 5xx.
+ * CORS is open, so a web app on another origin can call it. Faults can be injected to test clients: throttling,
+ * 500s, latency, and dropping the connection after a write was applied, deterministic for a given seed.
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { createServer } from "node:http"
+import type * as Operations from "../Operations.js"
+import { all as allOperations } from "../Operations.js"
+import * as Engine from "./Engine.js"
+import * as SigV4 from "./SigV4.js"
+
+/**
+ * The namespace URI of the error type header, in AWS's Coral style.
+ *
+ * @since 0.1.0
+ * @category wire
+ */
+export const errorTypeNamespace = "http://internal.amazon.com/coral/com.amazonaws.cognito.sync.model/"
+
+/**
+ * Fault injection. Rates are probabilities in [0, 1], drawn from a generator seeded with `seed`, so one sequence
+ * of requests meets the same faults every run.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface Faults {
+  /** Answer this share of requests with 429 TooManyRequestsException, before doing anything. */
+  readonly throttleRate?: number | undefined
+  /** Answer this share of requests with 500 InternalErrorException, before doing anything. */
+  readonly errorRate?: number | undefined
+  /** Wait this long before answering each request. */
+  readonly latency?: Duration.DurationInput | undefined
+  /** Apply this share of successful writes, then drop the connection without answering. */
+  readonly dropAfterWriteRate?: number | undefined
+  /** The seed of the fault generator. Default 1. */
+  readonly seed?: number | undefined
+}
+
+/**
+ * A credential pair the server accepts.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type Credential = SigV4.KnownCredentials
+
+/**
+ * Options of the server.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface ServerOptions extends Engine.EngineOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined
+  /** Default 4599; 0 picks a free port. */
+  readonly port?: number | undefined
+  /** The credentials accepted. Default: the developer pair `test` / `test`. */
+  readonly credentials?: ReadonlyArray<Credential> | undefined
+  /** The engine to serve; a fresh one by default. */
+  readonly engine?: Engine.Engine | undefined
+  readonly faults?: Faults | undefined
+  /** The largest request body accepted. Default: 4 MB. */
+  readonly maxBodyBytes?: number | undefined
+}
+
+/**
+ * The developer pair the server accepts when given no credentials.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const defaultCredentials: ReadonlyArray<Credential> = [{ accessKeyId: "test", secretAccessKey: "test" }]
+
+/**
+ * A running server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunningServer {
+  /** `http://host:port`, with the real port. */
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly engine: Engine.Engine
+  /** Accepts another credential pair from now on (temporary credentials, for example). */
+  readonly addCredentials: (credential: Credential) => void
+}
+
+/** A small, fast, seeded generator (mulberry32). */
+const makeRandom = (seed: number) => {
+  let state = seed >>> 0
+  return (): number => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const writeOperations: ReadonlySet<string> = new Set([
+  "UpdateRecords",
+  "DeleteDataset",
+  "RegisterDevice",
+  "SetCognitoEvents",
+  "SetIdentityPoolConfiguration",
+  "SubscribeToDataset",
+  "UnsubscribeFromDataset",
+  "BulkPublish"
+])
+
+const jsonResponse = (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
+  HttpServerResponse.text(JSON.stringify(body), {
+    status,
+    contentType: "application/json",
+    headers: {
+      "x-amzn-requestid": requestId,
+      date: new Date(now).toUTCString(),
+      ...(errorType === undefined ? {} : { "x-amzn-errortype": `${errorType}:${errorTypeNamespace}` })
+    }
+  })
+
+const errorResponse = (status: number, code: string, message: string, requestId: string, now: number) =>
+  jsonResponse(status, { message }, requestId, now, code)
+
+const routerPath = (uri: string) => uri.replace(/\{([A-Za-z]+)\}/g, ":$1") as HttpRouter.PathInput
+
+const queryValue = (raw: string, format: "string" | "integer"): unknown =>
+  format === "integer" && /^-?\d+$/.test(raw) ? Number(raw) : raw
+
+/**
+ * Rebuilds an operation's input (in its wire form) from a request: labels from the path, members from the query,
+ * headers and JSON body.
+ */
+const wireInput = (
+  op: Operations.Any,
+  params: Readonly<Record<string, string | undefined>>,
+  query: URLSearchParams,
+  headers: Readonly<Record<string, string | undefined>>,
+  body: { readonly [key: string]: unknown }
+): { [member: string]: unknown } => {
+  const input: { [member: string]: unknown } = {}
+  for (const [member, binding] of Object.entries(op.bindings)) {
+    switch (binding._tag) {
+      case "label":
+        input[member] = params[member]
+        break
+      case "query": {
+        const value = query.get(binding.name)
+        if (value !== null) input[member] = queryValue(value, binding.format)
+        break
+      }
+      case "header": {
+        const value = headers[binding.name.toLowerCase()]
+        if (value !== undefined) input[member] = value
+        break
+      }
+      case "body":
+        if (body[member] !== undefined) input[member] = body[member]
+        break
+    }
+  }
+  return input
+}
+
+const parseBody = (text: string): { readonly [key: string]: unknown } | undefined => {
+  if (text.trim() === "") return {}
+  try {
+    const json: unknown = JSON.parse(text)
+    return typeof json === "object" && json !== null && !Array.isArray(json)
+      ? json as { [key: string]: unknown }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const describeParseError = (error: unknown): string => {
+  const text = error instanceof Error ? error.message : String(error)
+  return text.split("\n").slice(0, 6).join(" ").replace(/\s+/g, " ")
+}
+
+/**
+ * The HTTP app of the emulator, to serve with any `HttpServer`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeApp = (options: {
+  readonly engine: Engine.Engine
+  readonly lookup: (accessKeyId: string) => Credential | undefined
+  readonly faults?: Faults | undefined
+  readonly maxBodyBytes?: number | undefined
+}) => {
+  const { engine, lookup } = options
+  const faults = options.faults ?? {}
+  const random = makeRandom(faults.seed ?? 1)
+  const latency = faults.latency === undefined ? undefined : Duration.decode(faults.latency)
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+  const decoders = new Map(allOperations.map((op) => [op.name, Schema.decodeUnknownEither(op.input)]))
+  const encoders = new Map(allOperations.map((op) => [op.name, Schema.encodeEither(op.output)]))
+
+  const handler = (op: Operations.Any) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const params = yield* HttpRouter.params
+      const requestId = yield* engine.nextRequestId
+      const now = yield* Clock.currentTimeMillis
+      if (latency !== undefined) yield* Effect.sleep(latency)
+      // Faults are drawn in arrival order, so a seed replays the same faults for the same requests.
+      if (faults.throttleRate !== undefined && random() < faults.throttleRate) {
+        return errorResponse(429, "TooManyRequestsException", "Rate exceeded", requestId, now)
+      }
+      if (faults.errorRate !== undefined && random() < faults.errorRate) {
+        return errorResponse(500, "InternalErrorException", "Injected internal error", requestId, now)
+      }
+
+      const declaredLength = Number(request.headers["content-length"] ?? "0")
+      if (declaredLength > maxBodyBytes) {
+        return errorResponse(413, "RequestEntityTooLargeException", "Request body too large", requestId, now)
+      }
+      const bodyText = yield* Effect.either(request.text)
+      if (Either.isLeft(bodyText)) {
+        return errorResponse(400, "SerializationException", "Could not read the request body", requestId, now)
+      }
+      if (bodyText.right.length > maxBodyBytes) {
+        return errorResponse(413, "RequestEntityTooLargeException", "Request body too large", requestId, now)
+      }
+
+      const questionMark = request.url.indexOf("?")
+      const rawPath = questionMark < 0 ? request.url : request.url.slice(0, questionMark)
+      const rawQuery = questionMark < 0 ? "" : request.url.slice(questionMark + 1)
+      const verified = yield* Effect.promise(() =>
+        SigV4.verify(
+          { method: request.method, rawPath, rawQuery, headers: request.headers, body: bodyText.right },
+          lookup,
+          now
+        )
+      )
+      if (SigV4.isRejection(verified)) {
+        return errorResponse(verified.status, verified.code, verified.message, requestId, now)
+      }
+
+      const body = parseBody(bodyText.right)
+      if (body === undefined) {
+        return errorResponse(400, "SerializationException", "The request body is not a JSON object", requestId, now)
+      }
+      const input = decoders.get(op.name)!(
+        wireInput(op, params, new URLSearchParams(rawQuery), request.headers, body)
+      )
+      if (Either.isLeft(input)) {
+        return errorResponse(400, "InvalidParameterException", describeParseError(input.left), requestId, now)
+      }
+
+      const result = yield* Effect.either(
+        engine.invoke(op.name as Operations.OperationName, input.right as never, {
+          caller: { identityId: verified.identityId },
+          requestId
+        })
+      )
+      if (Either.isLeft(result)) {
+        const error = result.left
+        return errorResponse(error.status, error._tag, error.message, requestId, now)
+      }
+      if (
+        faults.dropAfterWriteRate !== undefined && writeOperations.has(op.name) &&
+        random() < faults.dropAfterWriteRate
+      ) {
+        // The write is applied; the client never hears so.
+        NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+        return yield* Effect.interrupt
+      }
+      const output = encoders.get(op.name)!(result.right)
+      return Either.isLeft(output)
+        ? errorResponse(500, "InternalErrorException", "Could not encode the answer", requestId, now)
+        : jsonResponse(200, output.right, requestId, now)
+    })
+
+  const router = allOperations.reduce(
+    (router, op) => HttpRouter.route(op.method)(routerPath(op.uri), handler(op))(router),
+    HttpRouter.empty
+  )
+
+  const notFound = Effect.gen(function*() {
+    const requestId = yield* engine.nextRequestId
+    const now = yield* Clock.currentTimeMillis
+    return errorResponse(404, "UnknownOperationException", "No operation matches this method and path", requestId, now)
+  })
+
+  return router.pipe(
+    Effect.catchTag("RouteNotFound", () => notFound),
+    HttpMiddleware.cors({
+      allowedHeaders: [
+        "authorization",
+        "content-type",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+        "x-amz-client-context",
+        "x-amz-user-agent",
+        "x-amz-target",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request"
+      ],
+      exposedHeaders: ["x-amzn-requestid", "x-amzn-errortype", "date"],
+      maxAge: 600
+    })
+  )
+}
+
+/**
+ * Starts the server in the current scope and returns where it listens. It stops when the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = (
+  options: ServerOptions = {}
+): Effect.Effect<RunningServer, HttpServerError.ServeError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const engine = options.engine ?? (yield* Engine.make(options))
+    const known = new Map<string, Credential>()
+    for (const credential of options.credentials ?? defaultCredentials) known.set(credential.accessKeyId, credential)
+    const host = options.host ?? "127.0.0.1"
+    const server = yield* NodeHttpServer.make(() => createServer(), { host, port: options.port ?? 4599 })
+    const app = makeApp({
+      engine,
+      lookup: (accessKeyId) => known.get(accessKeyId),
+      faults: options.faults,
+      maxBodyBytes: options.maxBodyBytes
+    })
+    yield* server.serve(app).pipe(Effect.provide(NodeHttpServer.layerContext))
+    const address = server.address
+    const port = address._tag === "TcpAddress" ? address.port : 0
+    return {
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      host,
+      port,
+      engine,
+      addCredentials: (credential) => {
+        known.set(credential.accessKeyId, credential)
+      }
+    }
+  })
+
+/**
+ * A layer that runs the server for as long as it is in use.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: ServerOptions = {}): Layer.Layer<never, HttpServerError.ServeError> =>
+  Layer.scopedDiscard(start(options))
