@@ -17,6 +17,7 @@ import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import type * as CognitoSync from "../CognitoSync.js"
 import * as E from "../CognitoSyncError.js"
+import * as limitRules from "../internal/limits.js"
 import * as Operations from "../Operations.js"
 import type * as S from "../Schemas.js"
 
@@ -162,7 +163,7 @@ export interface Limits {
  * @since 0.1.0
  * @category options
  */
-export const defaultLimits: Limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+export const defaultLimits: Limits = limitRules.publishedLimits
 
 const noLimits: Limits = { datasetsPerIdentity: Infinity, recordsPerDataset: Infinity, bytesPerDataset: Infinity }
 
@@ -226,31 +227,14 @@ type Handler<N extends Name> = (
   context: Context
 ) => Step<CognitoSync.Output<N>>
 
-const utf8Length = (text: string): number => {
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x80) bytes += 1
-    else if (code < 0x800) bytes += 2
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1)
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4
-        i++
-      } else bytes += 3
-    } else bytes += 3
-  }
-  return bytes
-}
-
 /**
  * The bytes a record counts toward the 1 MB dataset limit: UTF-8 key plus value; a tombstone counts nothing.
  *
  * @since 0.1.0
  * @category rules
  */
-export const recordBytes = (record: { readonly key: string; readonly value: string | undefined }): number =>
-  record.value === undefined ? 0 : utf8Length(record.key) + utf8Length(record.value)
+export const recordBytes: (record: { readonly key: string; readonly value: string | undefined }) => number =
+  limitRules.recordBytes
 
 type ErrorName = E.ModeledErrorName
 const errorClasses = new Map<string, E.ModeledErrorClass>(E.modeledErrors.map((error) => [error._tag, error]))
@@ -389,7 +373,12 @@ const guidFrom = (text: string): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
-/** The name a merged copy of `name` from `identityId` gets: `<name>.<identityId>`, cut to 128 characters. */
+/**
+ * The name a merged copy of `name` from `identityId` gets: `<name>.<identityId>`, cut to 128 characters.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
 export const mergedDatasetName = (name: string, identityId: string): string =>
   `${name.slice(0, Math.max(1, 127 - identityId.length))}.${identityId}`
 
