@@ -208,7 +208,13 @@ const IdentityPoolConfigurationOutput = Schema.Struct({
   PushSync: member(S.PushSyncOutput),
   CognitoStreams: member(S.CognitoStreamsOutput)
 })
-const EmptyOutput = Schema.Struct({})
+// An empty `Schema.Struct` hands its input through unchanged, unknown members and all, while the official client
+// returns nothing but `$metadata` for these operations. So an empty output decodes to a fresh `{}`.
+const EmptyOutput = Schema.transform(Schema.Object, Schema.Struct({}), {
+  strict: true,
+  decode: () => ({}),
+  encode: (output) => output
+})
 
 /**
  * Starts a bulk publish of all existing datasets of the pool to its Cognito Streams stream.

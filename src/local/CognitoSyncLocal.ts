@@ -17,10 +17,18 @@ import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as CognitoSync from "../CognitoSync.js"
-import { type CognitoSyncError, CognitoSyncServiceError } from "../CognitoSyncError.js"
-import { codecOf, validationError } from "../internal/restJson.js"
+import {
+  type CognitoSyncError,
+  CognitoSyncServiceError,
+  CognitoSyncTransportError,
+  InternalErrorException,
+  type ModeledError,
+  TooManyRequestsException
+} from "../CognitoSyncError.js"
+import { codecOf, encodeRequest, validationError } from "../internal/restJson.js"
 import type * as Operations from "../Operations.js"
 import * as Engine from "./Engine.js"
+import * as Faults from "./Faults.js"
 
 const validators = new WeakMap<Operations.Any, (input: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
 
@@ -40,19 +48,28 @@ const validate = (op: Operations.Any, input: unknown) => {
  * @since 0.1.0
  * @category constructors
  */
-export const makeService = (engine: Engine.Engine, caller: Engine.Caller = {}): CognitoSync.Service =>
-  CognitoSync.fromInvoker((op, input) =>
+export const makeService = (
+  engine: Engine.Engine,
+  caller: Engine.Caller = {},
+  faults?: Faults.Faults
+): CognitoSync.Service => {
+  const injector = faults === undefined ? undefined : Faults.makeInjector(faults)
+  return CognitoSync.fromInvoker((op, input) =>
     Effect.withSpan(
       Effect.suspend((): Effect.Effect<unknown, CognitoSyncError> => {
         const valid = validate(op, input)
         if (Either.isLeft(valid)) {
           return Effect.fail(validationError(op.name, valid.left))
         }
-        return engine.invoke(op.name as Operations.OperationName, valid.right as never, { caller }).pipe(
+        // What the remote client refuses to send (a "." or ".." label, a lone surrogate), this one refuses too.
+        const sendable = encodeRequest(op, valid.right)
+        if (Either.isLeft(sendable)) return Effect.fail(sendable.left)
+        const call = engine.invoke(op.name as Operations.OperationName, valid.right as never, { caller })
+        return (injector === undefined ? call : withFaults(injector, op.name, call)).pipe(
           Effect.catchAll((error) =>
             // An error the operation does not model reaches the caller as the client would report it.
             Effect.fail(
-              codecOf(op).errorsByName.has(error._tag)
+              error._tag === "CognitoSyncTransportError" || codecOf(op).errorsByName.has(error._tag)
                 ? error
                 : new CognitoSyncServiceError({
                   code: error._tag,
@@ -68,6 +85,29 @@ export const makeService = (engine: Engine.Engine, caller: Engine.Caller = {}): 
       { kind: "client", attributes: { "rpc.system": "aws-api", "rpc.service": "CognitoSync", "rpc.method": op.name } }
     )
   )
+}
+
+/** Runs a call as the server would with these faults: before it, an injected error; after a write, a lost answer. */
+const withFaults = <A, E>(
+  injector: Faults.Injector,
+  operation: string,
+  call: Effect.Effect<A, E>
+): Effect.Effect<A, E | ModeledError | CognitoSyncTransportError> =>
+  Effect.gen(function*() {
+    if (injector.latency !== undefined) yield* Effect.sleep(injector.latency)
+    const injected = injector.before()
+    if (injected !== undefined) {
+      const ErrorClass = injected.code === "TooManyRequestsException"
+        ? TooManyRequestsException
+        : InternalErrorException
+      return yield* new ErrorClass({ message: injected.message, status: injected.status })
+    }
+    const result = yield* call
+    if (injector.dropAnswer(operation)) {
+      return yield* new CognitoSyncTransportError({ operation, message: "Transport error: the connection was dropped" })
+    }
+    return result
+  })
 
 /**
  * Options of {@link layerWith}.
@@ -80,6 +120,8 @@ export interface LayerOptions extends Engine.EngineOptions {
   readonly engine?: Engine.Engine | undefined
   /** Whose credentials the calls use; developer credentials by default. */
   readonly caller?: Engine.Caller | undefined
+  /** Faults to inject into the calls, as the server would. */
+  readonly faults?: Faults.Faults | undefined
 }
 
 /**
@@ -93,7 +135,7 @@ export const layerWith = (options: LayerOptions = {}): Layer.Layer<CognitoSync.C
     CognitoSync.CognitoSync,
     Effect.map(
       options.engine === undefined ? Engine.make(options) : Effect.succeed(options.engine),
-      (engine) => makeService(engine, options.caller)
+      (engine) => makeService(engine, options.caller, options.faults)
     )
   )
 

@@ -18,7 +18,6 @@ import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -28,6 +27,7 @@ import { createServer } from "node:http"
 import type * as Operations from "../Operations.js"
 import { all as allOperations } from "../Operations.js"
 import * as Engine from "./Engine.js"
+import * as FaultsModule from "./Faults.js"
 import * as SigV4 from "./SigV4.js"
 
 /**
@@ -39,24 +39,12 @@ import * as SigV4 from "./SigV4.js"
 export const errorTypeNamespace = "http://internal.amazon.com/coral/com.amazonaws.cognito.sync.model/"
 
 /**
- * Fault injection. Rates are probabilities in [0, 1], drawn from a generator seeded with `seed`, so one sequence
- * of requests meets the same faults every run.
+ * Fault injection settings (see the Faults module).
  *
  * @since 0.1.0
  * @category options
  */
-export interface Faults {
-  /** Answer this share of requests with 429 TooManyRequestsException, before doing anything. */
-  readonly throttleRate?: number | undefined
-  /** Answer this share of requests with 500 InternalErrorException, before doing anything. */
-  readonly errorRate?: number | undefined
-  /** Wait this long before answering each request. */
-  readonly latency?: Duration.DurationInput | undefined
-  /** Apply this share of successful writes, then drop the connection without answering. */
-  readonly dropAfterWriteRate?: number | undefined
-  /** The seed of the fault generator. Default 1. */
-  readonly seed?: number | undefined
-}
+export type Faults = FaultsModule.Faults
 
 /**
  * A credential pair the server accepts.
@@ -109,29 +97,6 @@ export interface RunningServer {
   /** Accepts another credential pair from now on (temporary credentials, for example). */
   readonly addCredentials: (credential: Credential) => void
 }
-
-/** A small, fast, seeded generator (mulberry32). */
-const makeRandom = (seed: number) => {
-  let state = seed >>> 0
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const writeOperations: ReadonlySet<string> = new Set([
-  "UpdateRecords",
-  "DeleteDataset",
-  "RegisterDevice",
-  "SetCognitoEvents",
-  "SetIdentityPoolConfiguration",
-  "SubscribeToDataset",
-  "UnsubscribeFromDataset",
-  "BulkPublish"
-])
 
 const jsonResponse = (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
   HttpServerResponse.text(JSON.stringify(body), {
@@ -217,9 +182,7 @@ export const makeApp = (options: {
   readonly maxBodyBytes?: number | undefined
 }) => {
   const { engine, lookup } = options
-  const faults = options.faults ?? {}
-  const random = makeRandom(faults.seed ?? 1)
-  const latency = faults.latency === undefined ? undefined : Duration.decode(faults.latency)
+  const faults = FaultsModule.makeInjector(options.faults)
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
   const decoders = new Map(allOperations.map((op) => [op.name, Schema.decodeUnknownEither(op.input)]))
   const encoders = new Map(allOperations.map((op) => [op.name, Schema.encodeEither(op.output)]))
@@ -230,14 +193,10 @@ export const makeApp = (options: {
       const params = yield* HttpRouter.params
       const requestId = yield* engine.nextRequestId
       const now = yield* Clock.currentTimeMillis
-      if (latency !== undefined) yield* Effect.sleep(latency)
+      if (faults.latency !== undefined) yield* Effect.sleep(faults.latency)
       // Faults are drawn in arrival order, so a seed replays the same faults for the same requests.
-      if (faults.throttleRate !== undefined && random() < faults.throttleRate) {
-        return errorResponse(429, "TooManyRequestsException", "Rate exceeded", requestId, now)
-      }
-      if (faults.errorRate !== undefined && random() < faults.errorRate) {
-        return errorResponse(500, "InternalErrorException", "Injected internal error", requestId, now)
-      }
+      const injected = faults.before()
+      if (injected !== undefined) return errorResponse(injected.status, injected.code, injected.message, requestId, now)
 
       const declaredLength = Number(request.headers["content-length"] ?? "0")
       if (declaredLength > maxBodyBytes) {
@@ -286,10 +245,7 @@ export const makeApp = (options: {
         const error = result.left
         return errorResponse(error.status, error._tag, error.message, requestId, now)
       }
-      if (
-        faults.dropAfterWriteRate !== undefined && writeOperations.has(op.name) &&
-        random() < faults.dropAfterWriteRate
-      ) {
+      if (faults.dropAnswer(op.name)) {
         // The write is applied; the client never hears so.
         NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
         return yield* Effect.interrupt
@@ -312,6 +268,9 @@ export const makeApp = (options: {
   })
 
   return router.pipe(
+    // find-my-way's default cap of 100 characters per path parameter would turn a valid 128-character dataset
+    // name or 256-character device id into a 404; let every label through to Schema validation instead.
+    HttpRouter.withRouterConfig({ maxParamLength: 16 * 1024 }),
     Effect.catchTag("RouteNotFound", () => notFound),
     HttpMiddleware.cors({
       allowedHeaders: [
@@ -328,7 +287,17 @@ export const makeApp = (options: {
       ],
       exposedHeaders: ["x-amzn-requestid", "x-amzn-errortype", "date"],
       maxAge: 600
-    })
+    }),
+    // The CORS middleware answers preflights itself: give those a request id and a date too.
+    Effect.flatMap((response) =>
+      response.headers["x-amzn-requestid"] !== undefined
+        ? Effect.succeed(response)
+        : Effect.zipWith(engine.nextRequestId, Clock.currentTimeMillis, (requestId, now) =>
+          HttpServerResponse.setHeaders(response, {
+            "x-amzn-requestid": requestId,
+            date: new Date(now).toUTCString()
+          }))
+    )
   )
 }
 
@@ -346,7 +315,29 @@ export const start = (
     const known = new Map<string, Credential>()
     for (const credential of options.credentials ?? defaultCredentials) known.set(credential.accessKeyId, credential)
     const host = options.host ?? "127.0.0.1"
-    const server = yield* NodeHttpServer.make(() => createServer(), { host, port: options.port ?? 4599 })
+    const server = yield* NodeHttpServer.make(() => {
+      const nodeServer = createServer()
+      // Requests Node's parser refuses (unknown method, bad header, broken chunking) never reach the app; answer
+      // them as the app would, with a request id, a date and an error type, instead of Node's bare 400.
+      nodeServer.on("clientError", (error: Error & { readonly code?: string }, socket) => {
+        if (error.code === "ECONNRESET" || !socket.writable) return socket.destroy()
+        const [status, reason] = error.code === "HPE_HEADER_OVERFLOW"
+          ? [431, "Request Header Fields Too Large"]
+          : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "Request Timeout"]
+          : [400, "Bad Request"]
+        const body = JSON.stringify({ message: `Malformed HTTP request: ${reason}` })
+        socket.end(
+          `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+            `content-length: ${Buffer.byteLength(body)}\r\nx-amzn-requestid: ${
+              Effect.runSync(engine.nextRequestId)
+            }\r\n` +
+            `x-amzn-errortype: SerializationException:${errorTypeNamespace}\r\ndate: ${new Date().toUTCString()}\r\n` +
+            `connection: close\r\n\r\n${body}`
+        )
+      })
+      return nodeServer
+    }, { host, port: options.port ?? 4599 })
     const app = makeApp({
       engine,
       lookup: (accessKeyId) => known.get(accessKeyId),
