@@ -124,7 +124,14 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
         })
 
         const policy = options.retryPolicy ?? (yield* Retry.Retry)
-        const maxAttempts = Math.max(1, options.maxAttempts ?? policy.maxAttempts)
+        const maxAttempts = options.maxAttempts ?? policy.maxAttempts
+        if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+          return yield* new E.CognitoSyncValidationError({
+            operation: op.name,
+            path: "maxAttempts",
+            message: `maxAttempts must be a whole number of at least 1, got ${maxAttempts}`
+          })
+        }
         let attempts = 0
         const loop: Effect.Effect<unknown, E.CognitoSyncError> = Effect.suspend(() => {
           attempts++
@@ -140,11 +147,12 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
           )
         }))
 
-        yield* Effect.annotateCurrentSpan({ "url.full": url, "server.address": endpoint.url.hostname })
+        // The query may hold a session token: the span records the path only.
+        yield* Effect.annotateCurrentSpan({ "url.full": endpoint.origin + path, "server.address": endpoint.url.hostname })
         return yield* loop.pipe(
           Effect.ensuring(Effect.suspend(() =>
             Effect.annotateCurrentSpan({
-              "aws.request_id": requestId ?? "",
+              ...(requestId === undefined ? {} : { "aws.request_id": requestId }),
               "cognito_sync.attempts": attempts
             })
           ))
