@@ -900,6 +900,8 @@ export const mergeIdentities = (
   into: string,
   context: Context
 ): { readonly state: EngineState; readonly merged: ReadonlyArray<string> } => {
+  // An identity merged into itself would copy its datasets next to themselves and then drop the originals.
+  if (from === into) return { state, merged: [] }
   const pool = poolOf(state, poolId)
   const source = identityOf(pool, from)
   let target = identityOf(pool, into)
@@ -914,7 +916,9 @@ export const mergeIdentities = (
       value: record.value,
       ...(record.deviceLastModifiedDate === undefined ? {} : { device: record.deviceLastModifiedDate })
     }))
-    const copy = applyWrites(target, undefined, name, writes, from, unlimited)
+    // A copy left from an earlier merge of `from` takes the new one as a further write: nothing is lost, and
+    // clients that synced the copy see the change (its count goes on).
+    const copy = applyWrites(target, datasetOf(target, name), name, writes, from, unlimited)
     if (Either.isRight(copy)) {
       target = writeDataset(target, { ...copy.right.dataset, mergedInto: dataset.name }, context.now)
       merged.push(name)
