@@ -7,11 +7,18 @@
  *
  * @since 0.1.0
  */
+import type * as PlatformError from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type { LazyArg } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as cognitoJs from "./internal/cognitoJs.js"
+import * as kvStore from "./internal/kvStore.js"
 
 /**
  * One record of a local copy. `value` undefined means the key is deleted (locally, or by the server's
@@ -30,9 +37,9 @@ export const LocalRecord = Schema.Struct({
   /** Raised on every local edit, so a sync can tell an edit made while it ran. */
   localVersion: Schema.NonNegativeInt,
   /** When the value last changed on the device that changed it (epoch milliseconds). */
-  deviceLastModifiedDate: Schema.optional(Schema.Number),
+  deviceLastModifiedDate: Schema.optional(Schema.Finite),
   /** The server's LastModifiedDate (epoch milliseconds). */
-  lastModifiedDate: Schema.optional(Schema.Number),
+  lastModifiedDate: Schema.optional(Schema.Finite),
   lastModifiedBy: Schema.optional(Schema.String)
 })
 
@@ -60,7 +67,7 @@ export const LocalDataset = Schema.Struct({
   deletedLocally: Schema.Boolean,
   /** The highest `localVersion` handed out. */
   localVersion: Schema.NonNegativeInt,
-  lastSyncDate: Schema.optional(Schema.Number),
+  lastSyncDate: Schema.optional(Schema.Finite),
   records: Schema.Record({ key: Schema.String, value: LocalRecord })
 })
 
@@ -170,7 +177,10 @@ export const makeMemory: Effect.Effect<Service> = Effect.sync(() => {
   return {
     load: (key) =>
       Effect.sync(() =>
-        Option.map(Option.fromNullable(datasets.get(datasetId(key))), (dataset): LocalDataset => structuredClone(dataset))
+        Option.map(
+          Option.fromNullable(datasets.get(datasetId(key))),
+          (dataset): LocalDataset => structuredClone(dataset)
+        )
       ),
     save: (dataset) => Effect.sync(() => void datasets.set(datasetId(dataset), structuredClone(dataset))),
     remove: (key) => Effect.sync(() => void datasets.delete(datasetId(key))),
@@ -195,3 +205,119 @@ export const makeMemory: Effect.Effect<Service> = Effect.sync(() => {
  * @category layers
  */
 export const layerMemory: Layer.Layer<LocalStore> = Layer.effect(LocalStore, makeMemory)
+
+const makeError: kvStore.MakeError = (reason, message) => new LocalStoreError({ reason, message })
+
+/**
+ * The version of the durable store's format that this code writes. A value written in a later version fails
+ * with `LocalStoreError` reason `"NewerFormat"`; earlier versions are migrated when read.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const formatVersion: number = kvStore.currentFormat.version
+
+/**
+ * A durable store on `@effect/platform`'s `KeyValueStore` (the file system, `localStorage`, or any other).
+ *
+ * Saves are crash-atomic although `KeyValueStore` writes one key at a time and may tear a value: each dataset
+ * (and each identity's facts and list of dataset names) is kept in two checksummed, generation-numbered slots,
+ * and a save overwrites only the older one, so a load always finds the last complete save. Every value carries a
+ * format version: older ones are migrated, newer ones fail with `"NewerFormat"` and are never overwritten, and a
+ * thing whose two copies are both unreadable fails with `"Corrupt"` and is kept. A full store fails with
+ * `"QuotaExceeded"`, any other storage failure with `"Io"`. Keys start with `ecs/v1/`; the store never lists or
+ * clears the `KeyValueStore`, so it can share one with other data.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeKeyValueStore: Effect.Effect<Service, never, KeyValueStore.KeyValueStore> = Effect.flatMap(
+  KeyValueStore.KeyValueStore,
+  (kv) => kvStore.makeWith(kv, makeError)
+)
+
+/**
+ * The durable store on the `KeyValueStore` in context, as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerKeyValueStore: Layer.Layer<LocalStore, never, KeyValueStore.KeyValueStore> = Layer.effect(
+  LocalStore,
+  makeKeyValueStore
+)
+
+/**
+ * The durable store in a directory, one file per key (`KeyValueStore.layerFileSystem`). In Node, provide
+ * `NodeContext.layer` from `@effect/platform-node`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFileSystem = (
+  directory: string
+): Layer.Layer<LocalStore, PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Layer.provide(layerKeyValueStore, KeyValueStore.layerFileSystem(directory))
+
+/**
+ * The part of the Web Storage interface (`localStorage`) that `layerStorage` uses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StorageLike extends kvStore.StorageLike {}
+
+/**
+ * The durable store in a Web Storage object, typically `localStorage`:
+ * `LocalStore.layerStorage(() => localStorage)`. Unlike `KeyValueStore.layerStorage`, it keeps the error the
+ * storage threw, so a full storage is told apart from other failures precisely. (The store also works on
+ * `KeyValueStore.layerStorage` or `BrowserKeyValueStore.layerLocalStorage`, which drop that error; there, a
+ * failed write counts as `"QuotaExceeded"`, the only error the Web Storage standard lets `setItem` throw.)
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStorage = (evaluate: LazyArg<StorageLike>): Layer.Layer<LocalStore> =>
+  Layer.provide(
+    layerKeyValueStore,
+    Layer.sync(KeyValueStore.KeyValueStore, () => kvStore.storageKeyValueStore(evaluate))
+  )
+
+/**
+ * The read-only part of `Storage` that `importAmazonCognitoJs` uses; `localStorage` is one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StorageReader extends cognitoJs.StorageReader {}
+
+/**
+ * What `importAmazonCognitoJs` imports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ImportOptions extends cognitoJs.ImportOptions {}
+
+/**
+ * Imports amazon-cognito-js's `localStorage` cache of one identity into the store, once, so an app moving off
+ * that library keeps its unsynced edits.
+ *
+ * Each dataset of the identity (or each one named in `datasetNames`) becomes a local dataset: values, sync
+ * counts, `modified` flags and dates of its records, and the dataset's `LastSyncCount` (with `resync`, 0
+ * instead). A record removed on the device (value `null`) or stored as `''` (the library's form of a server
+ * tombstone) is a deletion, still marked modified if it was. A dataset the library deleted locally but not yet
+ * on the server (`LastSyncCount` -1) is imported as `deletedLocally`, so the next sync deletes it on the server.
+ *
+ * A dataset is saved only if the store has none of that name, so a second import changes nothing; the cache is
+ * only read, never changed. Returns the names of the datasets saved. An unreadable cache item fails with
+ * `"Corrupt"` before anything is saved.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const importAmazonCognitoJs = (
+  storage: StorageReader,
+  options: ImportOptions
+): Effect.Effect<ReadonlyArray<string>, LocalStoreError, LocalStore> =>
+  Effect.flatMap(LocalStore, (store) => cognitoJs.importInto(store, storage, options, makeError))

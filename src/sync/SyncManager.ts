@@ -607,7 +607,7 @@ export const make = (
     const applyDeletedPolicy = (runtime: Runtime, report: Report) =>
       Effect.tap(
         mutate(runtime, (dataset) => {
-          const records: { [key: string]: LocalRecord } = {}
+          const kept: Array<readonly [string, LocalRecord]> = []
           const dropped: Array<string> = []
           for (const record of Object.values(dataset.records)) {
             const keep = deletedPolicy === "recreate"
@@ -615,9 +615,11 @@ export const make = (
               : deletedPolicy === "keepLocalChanges" && record.modified
             if (keep) {
               // The server's dataset is gone: every kept record is new to it.
-              records[record.key] = { ...record, syncCount: 0, modified: true }
+              kept.push([record.key, { ...record, syncCount: 0, modified: true }])
             } else if (record.value !== undefined || record.modified) dropped.push(record.key)
           }
+          // fromEntries defines own properties, so a key such as "__proto__" stays a record.
+          const records = Object.fromEntries(kept)
           return Either.right([dropped, { ...dataset, lastSyncCount: 0, records }] as const)
         }),
         (dropped) => {
