@@ -62,6 +62,8 @@ export type TypeId = typeof TypeId
 export interface CredentialsProvider {
   readonly [TypeId]: TypeId
   readonly resolve: Effect.Effect<AwsCredentials, CognitoSyncCredentialsError>
+  /** Forgets cached credentials, so the next `resolve` fetches fresh ones (a no-op for fixed credentials). */
+  readonly invalidate: Effect.Effect<void>
 }
 
 /**
@@ -96,7 +98,8 @@ export const normalize = (input: CredentialsInput): AwsCredentials => ({
  */
 export const make = (input: CredentialsInput): CredentialsProvider => ({
   [TypeId]: TypeId,
-  resolve: Effect.succeed(normalize(input))
+  resolve: Effect.succeed(normalize(input)),
+  invalidate: Effect.void
 })
 
 /**
@@ -132,7 +135,11 @@ export const config: Config.Config<AwsCredentials> = Config.all({
  */
 export const fromConfig: Effect.Effect<CredentialsProvider, ConfigError.ConfigError> = Effect.map(
   config,
-  (credentials) => ({ [TypeId]: TypeId, resolve: Effect.succeed(credentials) })
+  (credentials): CredentialsProvider => ({
+    [TypeId]: TypeId,
+    resolve: Effect.succeed(credentials),
+    invalidate: Effect.void
+  })
 )
 
 /**
@@ -183,6 +190,9 @@ export const refreshing = <E extends CognitoSyncCredentialsError>(
       Effect.clockWith((clock) => clock.currentTimeMillis),
       (now): Effect.Effect<AwsCredentials, CognitoSyncCredentialsError> =>
         isFresh(current, now) ? Effect.succeed(current) : refresh
-    )
+    ),
+    invalidate: lock.withPermits(1)(Effect.sync(() => {
+      current = undefined
+    }))
   }
 }

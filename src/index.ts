@@ -19,6 +19,13 @@ export * as CognitoSync from "./CognitoSync.js"
 export * as CognitoSyncError from "./CognitoSyncError.js"
 
 /**
+ * Credentials from Cognito Identity (GetId, GetCredentialsForIdentity).
+ *
+ * @since 0.1.0
+ */
+export * as CognitoIdentity from "./CognitoIdentity.js"
+
+/**
  * Credential providers.
  *
  * @since 0.1.0

@@ -23,11 +23,13 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
 import type * as Operations from "../Operations.js"
 import { all as allOperations } from "../Operations.js"
 import * as Engine from "./Engine.js"
 import * as FaultsModule from "./Faults.js"
+import * as Identity from "./Identity.js"
 import * as SigV4 from "./SigV4.js"
 
 /**
@@ -112,6 +114,14 @@ const jsonResponse = (status: number, body: unknown, requestId: string, now: num
 const errorResponse = (status: number, code: string, message: string, requestId: string, now: number) =>
   jsonResponse(status, { message }, requestId, now, code)
 
+/** Cognito Identity's errors (JSON 1.1) carry their name in `__type` as well. */
+const identityErrorResponse = (error: Identity.IdentityError, requestId: string, now: number) =>
+  HttpServerResponse.text(JSON.stringify({ __type: error.code, message: error.message }), {
+    status: error.status,
+    contentType: "application/x-amz-json-1.1",
+    headers: { "x-amzn-requestid": requestId, "x-amzn-errortype": error.code, date: new Date(now).toUTCString() }
+  })
+
 const routerPath = (uri: string) => uri.replace(/\{([A-Za-z]+)\}/g, ":$1") as HttpRouter.PathInput
 
 const queryValue = (raw: string, format: "string" | "integer"): unknown =>
@@ -180,6 +190,8 @@ export const makeApp = (options: {
   readonly lookup: (accessKeyId: string) => Credential | undefined
   readonly faults?: Faults | undefined
   readonly maxBodyBytes?: number | undefined
+  /** Answers Cognito Identity's GetId and GetCredentialsForIdentity on `POST /`. */
+  readonly identity?: Identity.Registry | undefined
 }) => {
   const { engine, lookup } = options
   const faults = FaultsModule.makeInjector(options.faults)
@@ -206,7 +218,8 @@ export const makeApp = (options: {
       if (Either.isLeft(bodyText)) {
         return errorResponse(400, "SerializationException", "Could not read the request body", requestId, now)
       }
-      if (bodyText.right.length > maxBodyBytes) {
+      // In bytes, as the limit is: a chunked body declares no length, and a string's length counts UTF-16 units.
+      if (Buffer.byteLength(bodyText.right) > maxBodyBytes) {
         return errorResponse(413, "RequestEntityTooLargeException", "Request body too large", requestId, now)
       }
 
@@ -256,9 +269,36 @@ export const makeApp = (options: {
         : jsonResponse(200, output.right, requestId, now)
     })
 
+  // Cognito Identity's JSON 1.1 calls, routed by X-Amz-Target, share the server so a whole app flow runs here.
+  const identityHandler = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const requestId = yield* engine.nextRequestId
+    const now = yield* Clock.currentTimeMillis
+    const target = request.headers["x-amz-target"] ?? ""
+    if (options.identity === undefined || !target.startsWith("AWSCognitoIdentityService.")) {
+      return errorResponse(
+        404,
+        "UnknownOperationException",
+        "No operation matches this method and path",
+        requestId,
+        now
+      )
+    }
+    const text = yield* Effect.either(request.text)
+    const body = Either.isRight(text) && text.right.length <= maxBodyBytes ? parseBody(text.right) : undefined
+    const answer = yield* Effect.either(options.identity.handle(target, body, now))
+    return Either.isLeft(answer)
+      ? identityErrorResponse(answer.left, requestId, now)
+      : HttpServerResponse.text(JSON.stringify(answer.right), {
+        status: 200,
+        contentType: "application/x-amz-json-1.1",
+        headers: { "x-amzn-requestid": requestId, date: new Date(now).toUTCString() }
+      })
+  })
+
   const router = allOperations.reduce(
     (router, op) => HttpRouter.route(op.method)(routerPath(op.uri), handler(op))(router),
-    HttpRouter.empty
+    HttpRouter.empty.pipe(HttpRouter.post("/", identityHandler))
   )
 
   const notFound = Effect.gen(function*() {
@@ -327,19 +367,25 @@ export const start = (
           ? [408, "Request Timeout"]
           : [400, "Bad Request"]
         const body = JSON.stringify({ message: `Malformed HTTP request: ${reason}` })
-        socket.end(
-          `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
-            `content-length: ${Buffer.byteLength(body)}\r\nx-amzn-requestid: ${
-              Effect.runSync(engine.nextRequestId)
-            }\r\n` +
-            `x-amzn-errortype: SerializationException:${errorTypeNamespace}\r\ndate: ${new Date().toUTCString()}\r\n` +
-            `connection: close\r\n\r\n${body}`
-        )
+        const head = [
+          `HTTP/1.1 ${status} ${reason}`,
+          "content-type: application/json",
+          `content-length: ${Buffer.byteLength(body)}`,
+          `x-amzn-requestid: ${randomUUID()}`,
+          `x-amzn-errortype: SerializationException:${errorTypeNamespace}`,
+          `date: ${new Date().toUTCString()}`,
+          "connection: close"
+        ]
+        socket.end(`${head.join("\r\n")}\r\n\r\n${body}`)
       })
       return nodeServer
     }, { host, port: options.port ?? 4599 })
+    const addCredentials = (credential: Credential) => {
+      known.set(credential.accessKeyId, credential)
+    }
     const app = makeApp({
       engine,
+      identity: yield* Identity.makeRegistry(engine, addCredentials),
       lookup: (accessKeyId) => known.get(accessKeyId),
       faults: options.faults,
       maxBodyBytes: options.maxBodyBytes
@@ -352,9 +398,7 @@ export const start = (
       host,
       port,
       engine,
-      addCredentials: (credential) => {
-        known.set(credential.accessKeyId, credential)
-      }
+      addCredentials
     }
   })
 

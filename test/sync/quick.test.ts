@@ -22,7 +22,7 @@ describe("sync quick", () => {
       yield* da.put("theme", "dark")
       yield* da.put("draft", "x")
       const r1 = yield* da.synchronize()
-      expect(r1.pushed.sort()).toEqual(["draft", "theme"])
+      expect([...r1.pushed].sort()).toEqual(["draft", "theme"])
       expect(r1.syncCount).toBe(1)
       yield* db.put("theme", "light")
       const r2 = yield* db.synchronize()
