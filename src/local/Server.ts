@@ -25,6 +25,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
+import { validationError } from "../internal/restJson.js"
 import type * as Operations from "../Operations.js"
 import { all as allOperations } from "../Operations.js"
 import * as Engine from "./Engine.js"
@@ -174,11 +175,6 @@ const parseBody = (text: string): { readonly [key: string]: unknown } | undefine
   }
 }
 
-const describeParseError = (error: unknown): string => {
-  const text = error instanceof Error ? error.message : String(error)
-  return text.split("\n").slice(0, 6).join(" ").replace(/\s+/g, " ")
-}
-
 /**
  * The HTTP app of the emulator, to serve with any `HttpServer`.
  *
@@ -245,7 +241,8 @@ export const makeApp = (options: {
         wireInput(op, params, new URLSearchParams(rawQuery), request.headers, body)
       )
       if (Either.isLeft(input)) {
-        return errorResponse(400, "InvalidParameterException", describeParseError(input.left), requestId, now)
+        const { message, path } = validationError(op.name, input.left)
+        return errorResponse(400, "InvalidParameterException", `${path}: ${message}`, requestId, now)
       }
 
       const result = yield* Effect.either(
