@@ -178,25 +178,29 @@ const paginate = <
   input: I,
   carry: (input: I, page: O) => I = (next) => next
 ): Stream.Stream<O, E | CognitoSyncDecodeError> =>
-  Stream.paginateEffect(
-    input,
-    (current: I) =>
-      Effect.flatMap(call(current), (page): Effect.Effect<readonly [O, Option.Option<I>], CognitoSyncDecodeError> => {
-        const next = page.NextToken
-        if (next === undefined || next === "") return Effect.succeed([page, Option.none()] as const)
-        if (next === current.NextToken) {
-          // A service that hands back the token it was given would page forever.
-          return Effect.fail(
-            new CognitoSyncDecodeError({
-              operation,
-              message: `${operation} returned the same NextToken twice`,
-              status: 200
-            })
-          )
-        }
-        return Effect.succeed([page, Option.some(carry({ ...current, NextToken: next }, page))] as const)
-      })
-  )
+  Stream.suspend(() => {
+    // The tokens of this run so far: a service that hands one back again (a → a, or a → b → a) would page forever.
+    const seen = new Set<string>(input.NextToken === undefined ? [] : [input.NextToken])
+    return Stream.paginateEffect(
+      input,
+      (current: I) =>
+        Effect.flatMap(call(current), (page): Effect.Effect<readonly [O, Option.Option<I>], CognitoSyncDecodeError> => {
+          const next = page.NextToken
+          if (next === undefined || next === "") return Effect.succeed([page, Option.none()] as const)
+          if (seen.has(next)) {
+            return Effect.fail(
+              new CognitoSyncDecodeError({
+                operation,
+                message: `${operation} returned the same NextToken twice`,
+                status: 200
+              })
+            )
+          }
+          seen.add(next)
+          return Effect.succeed([page, Option.some(carry({ ...current, NextToken: next }, page))] as const)
+        })
+    )
+  })
 
 /**
  * Builds the service from an {@link Invoker}. The client and the local emulator share it, so both have the same
