@@ -222,13 +222,19 @@ export const makeApp = (options: {
       const questionMark = request.url.indexOf("?")
       const rawPath = questionMark < 0 ? request.url : request.url.slice(0, questionMark)
       const rawQuery = questionMark < 0 ? "" : request.url.slice(questionMark + 1)
-      const verified = yield* Effect.promise(() =>
-        SigV4.verify(
-          { method: request.method, rawPath, rawQuery, headers: request.headers, body: bodyText.right },
-          lookup,
-          now
-        )
-      )
+      const verified = yield* Effect.tryPromise({
+        try: () =>
+          SigV4.verify(
+            { method: request.method, rawPath, rawQuery, headers: request.headers, body: bodyText.right },
+            lookup,
+            now
+          ),
+        catch: (): SigV4.Rejection => ({
+          status: 403,
+          code: "InvalidSignatureException",
+          message: "The request signature could not be verified"
+        })
+      }).pipe(Effect.merge)
       if (SigV4.isRejection(verified)) {
         return errorResponse(verified.status, verified.code, verified.message, requestId, now)
       }

@@ -19,7 +19,7 @@
  *
  * @internal
  */
-import { Sha256 } from "#sha256"
+import { Sha256 } from "@aws-crypto/sha256-js"
 import * as PlatformError from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Effect from "effect/Effect"
@@ -126,11 +126,12 @@ export type Kind = "dataset" | "index" | "identity"
  * @internal
  */
 export const baseKey = (kind: Kind, names: ReadonlyArray<string>): Effect.Effect<string> =>
-  Effect.promise(() => {
+  Effect.sync(() => {
+    // The portable hash, synchronously: the same keys on every runtime.
     const hash = new Sha256()
     hash.update(JSON.stringify(names))
-    return hash.digest()
-  }).pipe(Effect.map((digest) => `${keyPrefix}${kind}/${Encoding.encodeBase64Url(digest)}`))
+    return `${keyPrefix}${kind}/${Encoding.encodeBase64Url(hash.digestSync())}`
+  })
 
 /** @internal */
 export const slotKey = (base: string, slot: Slot): string => `${base}/${slot}`
