@@ -92,6 +92,13 @@ export const validationError = (operation: string, error: ParseResult.ParseError
   })
 }
 
+// A lone UTF-16 surrogate has no UTF-8 form, so `encodeURIComponent` throws on it (the official client fails
+// with that URIError); here it is a validation error rather than a defect.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const unsendable = (text: string): string | undefined =>
+  loneSurrogate.test(text) ? "contains a lone UTF-16 surrogate, which cannot be percent-encoded" : undefined
+
 /**
  * Validates the input against the model and encodes it. Labels are percent-encoded (`:` as `%3A`), query values
  * are text, the body is JSON with the members that are set, and `Content-Type` is sent only with a body.
@@ -109,7 +116,24 @@ export const encodeRequest = (
 
   let path = ""
   for (const segment of codec.segments) {
-    path += "literal" in segment ? segment.literal : encodeUriComponent(String(values[segment.label]))
+    if ("literal" in segment) {
+      path += segment.literal
+      continue
+    }
+    const text = String(values[segment.label])
+    const problem = unsendable(text) ?? (text === "." || text === ".."
+      // Valid dataset names and device ids, but URL parsers (WHATWG `URL`, used by the platform's clients and
+      // fetch) resolve them as dot segments, even percent-encoded, so the call would reach another resource:
+      // UnsubscribeFromDataset with DeviceId ".." would become DeleteDataset. The official client sends them
+      // raw only over Node's http module; we refuse them before any I/O.
+      ? `"${text}" cannot be sent as a URI path segment`
+      : undefined)
+    if (problem !== undefined) {
+      return Either.left(
+        new E.CognitoSyncValidationError({ operation: op.name, path: segment.label, message: problem })
+      )
+    }
+    path += encodeUriComponent(text)
   }
 
   const query: Record<string, string> = {}
@@ -118,6 +142,10 @@ export const encodeRequest = (
     const value = values[member]
     if (value === undefined) continue
     const text = String(value)
+    const problem = unsendable(text)
+    if (problem !== undefined) {
+      return Either.left(new E.CognitoSyncValidationError({ operation: op.name, path: member, message: problem }))
+    }
     query[name] = text
     search += `${search === "" ? "" : "&"}${encodeUriComponent(name)}=${encodeUriComponent(text)}`
   }
