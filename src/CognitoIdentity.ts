@@ -105,7 +105,9 @@ export const call = <A, I>(
     const request = HttpClientRequest.post(endpoint, {
       headers: { "x-amz-target": `AWSCognitoIdentityService.${operation}` }
     }).pipe(HttpClientRequest.bodyText(JSON.stringify(body), "application/x-amz-json-1.1"))
-    const response = yield* client.execute(request).pipe(
+    // No trace headers (`traceparent`, `b3`): a browser preflights them, and the CORS allow-lists of AWS services
+    // (and the emulator's) name only the headers AWS's own clients send.
+    const response = yield* HttpClient.withTracerPropagation(client, false).execute(request).pipe(
       Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
       Effect.mapError((error) =>
         new CognitoSyncCredentialsError({

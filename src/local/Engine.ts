@@ -1078,9 +1078,20 @@ export const snapshotOf = (state: EngineState): Snapshot => {
       for (const [name, dataset] of HashMap.entries(identity.datasets)) {
         const records: { [key: string]: { value: string | undefined; syncCount: number } } = {}
         for (const [key, record] of HashMap.entries(dataset.records)) {
-          records[key] = { value: record.value, syncCount: record.syncCount }
+          // Defined, not assigned: `__proto__` is a valid key (and dataset name) and must stay an own property.
+          Object.defineProperty(records, key, {
+            value: { value: record.value, syncCount: record.syncCount },
+            enumerable: true,
+            writable: true,
+            configurable: true
+          })
         }
-        datasets[name] = { syncCount: dataset.syncCount, records }
+        Object.defineProperty(datasets, name, {
+          value: { syncCount: dataset.syncCount, records },
+          enumerable: true,
+          writable: true,
+          configurable: true
+        })
       }
       identities[identityId] = datasets
     }

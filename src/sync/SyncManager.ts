@@ -418,6 +418,53 @@ type PassOutcome = { readonly _tag: "Done" } | { readonly _tag: "Again"; readonl
 const done: PassOutcome = { _tag: "Done" }
 const again = (reason: string): PassOutcome => ({ _tag: "Again", reason })
 
+/** The part of the Web Locks API (`navigator.locks`) the engine uses. */
+interface WebLocks {
+  readonly request: (
+    name: string,
+    options: { readonly signal: AbortSignal },
+    callback: () => Promise<void> | undefined
+  ) => Promise<unknown>
+}
+
+const webLocks = (): WebLocks | undefined => {
+  const locks = (globalThis as { readonly navigator?: { readonly locks?: WebLocks | undefined } }).navigator?.locks
+  return typeof locks?.request === "function" ? locks : undefined
+}
+
+/**
+ * Runs `self` holding the Web Lock `name` where the runtime has Web Locks (browsers), so that two tabs sharing
+ * one store never run it at once; elsewhere runs it as is. Interrupted while waiting, it withdraws the request;
+ * the lock is released when `self` ends, however it ends. A runtime that refuses the request (for example an
+ * opaque origin) runs `self` without the lock.
+ */
+const withWebLock = (name: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const locks = webLocks()
+  if (locks === undefined) return self
+  const acquire = Effect.async<() => void>((resume) => {
+    const controller = new AbortController()
+    let cancelled = false
+    let release: (() => void) | undefined
+    locks.request(name, { signal: controller.signal }, () => {
+      if (cancelled) return undefined
+      return new Promise<void>((resolve) => {
+        release = resolve
+        resume(Effect.succeed(resolve))
+      })
+    }).catch(() => {
+      if (!cancelled) resume(Effect.succeed(() => {}))
+    })
+    return Effect.sync(() => {
+      cancelled = true
+      controller.abort()
+      release?.()
+    })
+  })
+  return Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(acquire), (release) => Effect.ensuring(restore(self), Effect.sync(release)))
+  )
+}
+
 /**
  * Makes the manager.
  *
@@ -542,7 +589,9 @@ export const make = (
       entries: ReadonlyArray<readonly [string, string | undefined]>
     ): Effect.Effect<void, EditError> =>
       mutate(runtime, (dataset, now) => {
-        let next: LocalDataset = dataset.deletedLocally ? { ...dataset, deletedLocally: false } : dataset
+        // An edit after a delete of the dataset keeps the delete pending: the sync deletes the old dataset, then
+        // pushes the records written since.
+        let next: LocalDataset = dataset
         let version = dataset.localVersion
         for (const [key, value] of entries) {
           if (Either.isLeft(validKey(key))) {
@@ -572,6 +621,21 @@ export const make = (
         if (next === dataset) return Either.right([undefined, dataset] as const)
         return Either.map(checkLimits({ ...next, localVersion: version }), (checked) => [undefined, checked] as const)
       })
+
+    /** A put's values must be strings: JavaScript callers can pass anything, and `undefined` is not a removal. */
+    const putValues = (
+      runtime: Runtime,
+      entries: ReadonlyArray<readonly [string, string]>
+    ): Effect.Effect<void, EditError> =>
+      entries.every(([, value]) => typeof value === "string")
+        ? writeValues(runtime, entries)
+        : Effect.fail(
+          new SyncValidationError({
+            datasetName: runtime.key.name,
+            path: "value",
+            message: "a record value is a string of at most 1048575 characters"
+          })
+        )
 
     // ----- synchronize ---------------------------------------------------------------------------------------
 
@@ -793,22 +857,71 @@ export const make = (
     const pass = (runtime: Runtime, report: Report): Effect.Effect<PassOutcome, SyncError> =>
       Effect.gen(function*() {
         const name = runtime.key.name
-        const local = yield* Ref.get(runtime.state)
+        let local = yield* Ref.get(runtime.state)
         const ids = { IdentityPoolId: poolId, IdentityId: runtime.key.identityId, DatasetName: name }
 
         if (local.deletedLocally) {
-          yield* client.deleteDataset(ids).pipe(Effect.catchTag("ResourceNotFoundException", () => Effect.void))
-          yield* store.remove(runtime.key)
-          yield* runtime.edit.withPermits(1)(Ref.set(runtime.state, emptyDataset(runtime.key)))
+          // A delete whose answer was lost may have been applied: applying it again could delete data written
+          // since by other devices. So ask first: a dataset deleted after this copy's count (or not there at all)
+          // needs no delete. Otherwise note the count the delete is sent at, so that a retry can tell.
+          const probe = yield* client.listRecords({ ...ids, LastSyncCount: local.lastSyncCount, MaxResults: 1 }).pipe(
+            Effect.map(Option.some),
+            Effect.catchIf(isNoSuchSyncCount, () => Effect.succeedNone)
+          )
+          const needed = Option.match(probe, {
+            onNone: () => true,
+            onSome: (page) => page.DatasetExists === true && page.DatasetDeletedAfterRequestedSyncCount !== true
+          })
+          if (needed) {
+            const count = Option.match(probe, {
+              onNone: () => local.lastSyncCount,
+              onSome: (page) => page.DatasetSyncCount ?? local.lastSyncCount
+            })
+            yield* mutate(runtime, (dataset) =>
+              Either.right(
+                [undefined, dataset.lastSyncCount === count ? dataset : { ...dataset, lastSyncCount: count }] as const
+              ))
+            yield* client.deleteDataset(ids).pipe(Effect.catchTag("ResourceNotFoundException", () => Effect.void))
+          }
           report.deleted = true
-          return done
+          // Forget the copy, but not the edits made since the delete: they start the dataset anew.
+          local = yield* runtime.edit.withPermits(1)(Effect.gen(function*() {
+            const current = yield* Ref.get(runtime.state)
+            const kept = Object.values(current.records).filter((record) => record.modified)
+            const next: LocalDataset = {
+              ...emptyDataset(runtime.key),
+              localVersion: current.localVersion,
+              records: Object.fromEntries(kept.map((record) => [record.key, { ...record, syncCount: 0 }]))
+            }
+            if (kept.length === 0) yield* store.remove(runtime.key)
+            else yield* store.save(next)
+            yield* Ref.set(runtime.state, next)
+            return next
+          }))
+          if (Object.keys(local.records).length === 0) return done
         }
 
         const pulled = yield* Effect.either(pullAll(runtime, name, local.lastSyncCount))
         if (Either.isLeft(pulled)) {
           const error = pulled.left
           if (!isNoSuchSyncCount(error)) return yield* Effect.fail(error)
-          yield* mutate(runtime, (dataset) => Either.right([undefined, { ...dataset, lastSyncCount: 0 }] as const))
+          // The server's counts are not the ones this copy knows (a record may even have the same count and another
+          // value): every value and every unpushed edit becomes an edit on count 0, so the full pull takes the
+          // server's record where it holds the same value, resolves a conflict where it differs, and pushes back
+          // what the server lacks.
+          yield* mutate(runtime, (dataset) => {
+            const records = Object.fromEntries(
+              Object.values(dataset.records).map((record) =>
+                [
+                  record.key,
+                  record.value === undefined && !record.modified
+                    ? record
+                    : { ...record, syncCount: 0, modified: true }
+                ] as const
+              )
+            )
+            return Either.right([undefined, { ...dataset, lastSyncCount: 0, records }] as const)
+          })
           return again("the server is behind this device (No such SyncCount): pulling everything")
         }
         const pages = pulled.right
@@ -948,7 +1061,8 @@ export const make = (
 
     /**
      * One run at a time per dataset. A caller that arrives during a run waits and then starts a run of its own;
-     * callers that waited together share that run.
+     * callers that waited together share that run. In browsers a Web Lock named by (pool, identity, dataset) also
+     * keeps other tabs of the origin from syncing the dataset at the same time.
      */
     const synchronize = (runtime: Runtime): Effect.Effect<SyncResult, SyncError> =>
       Effect.suspend(() => {
@@ -957,7 +1071,10 @@ export const make = (
           const last = runtime.tickets.last
           if (runtime.tickets.covered >= ticket && last !== undefined) return last
           const coverage = runtime.tickets.requested
-          return Effect.onExit(runSync(runtime), (exit) =>
+          const lockName = `effect-cognito-sync/sync:${
+            JSON.stringify([runtime.key.identityPoolId, runtime.key.identityId, runtime.key.name])
+          }`
+          return Effect.onExit(withWebLock(lockName)(runSync(runtime)), (exit) =>
             Effect.sync(() => {
               if (Exit.isFailure(exit) && Exit.isInterrupted(exit)) return
               runtime.tickets.covered = coverage
@@ -1001,10 +1118,10 @@ export const make = (
           }),
         getRecord: (key) => read((dataset) => Option.map(Option.fromNullable(getRecord(dataset, key)), recordInfo)),
         getRecords: () => read((dataset) => Object.values(dataset.records).map(recordInfo)),
-        put: (key, value) => withRuntime((runtime) => writeValues(runtime, [[key, value]])),
+        put: (key, value) => withRuntime((runtime) => putValues(runtime, [[key, value]])),
         putAll: (entries) =>
           withRuntime((runtime) =>
-            writeValues(
+            putValues(
               runtime,
               Symbol.iterator in entries
                 ? Array.from(entries as Iterable<readonly [string, string]>)
@@ -1018,7 +1135,8 @@ export const make = (
               Either.right(
                 [undefined, {
                   ...dataset,
-                  deletedLocally: dataset.lastSyncCount > 0 || Object.keys(dataset.records).length > 0,
+                  deletedLocally: dataset.deletedLocally || dataset.lastSyncCount > 0 ||
+                    Object.keys(dataset.records).length > 0,
                   records: {}
                 }] as const
               ))
