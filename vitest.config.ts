@@ -10,6 +10,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["test/browser/**"],
     testTimeout: 30_000,
+    // Two cores: more workers only make them starve each other (and the runner's own RPC).
+    maxWorkers: 2,
+    minWorkers: 1,
     hookTimeout: 30_000
   }
 })
