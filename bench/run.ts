@@ -1,0 +1,336 @@
+/**
+ * The benchmark suite's single entry: `npm run bench` (`tsx --conditions=source bench/run.ts`). It compiles
+ * `bench/worker.ts` and `bench/server.ts` with esbuild to `.bench-out/` (the `source` condition picks the
+ * library's TypeScript sources and, with `node`, `src/internal/sha256Node.ts` for `#sha256`), then runs, each in
+ * a fresh plain-`node` process and in bounded time (about 2 minutes on 2 cores; a watchdog ends it at 170 s):
+ *
+ * 1. `bench/cpu.ts`: CPU per call and calls/s of listRecords and updateRecords at concurrency 1 and 64, for this
+ *    client on FetchHttpClient and on undici, the official client, the bare transport and a bare signed fetch,
+ *    against the canned server of `bench/server.ts` in its own process;
+ * 2. `bench/sign.ts`: µs per SigV4 signature with each SHA-256;
+ * 3. `bench/breakdown.ts`: where this client's CPU goes, against an in-memory transport;
+ * 4. `bench/bundle.ts` (in this process): browser bundle sizes, and the check that the browser bundle imports
+ *    nothing from Node.
+ *
+ * It prints the tables and writes them, with the date, Node version, machine and a verdict against DESIGN.md's
+ * targets, between the `bench:results` markers of `docs/benchmarks.md` (the rest of that file is hand-written).
+ *
+ * Environment: `BENCH_ROUNDS` (default 7) interleaved rounds of the CPU benchmark; `BENCH_QUICK=1` for a short
+ * smoke run (3 rounds, small batches) that does not write the docs; `BENCH_NO_WRITE=1` to print only.
+ */
+import * as esbuild from "esbuild"
+import { type ChildProcess, execFileSync, fork } from "node:child_process"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import * as Os from "node:os"
+import { fileURLToPath } from "node:url"
+import type { BreakdownRow } from "./breakdown.js"
+import { type BundleResults, runBundleBench } from "./bundle.js"
+import { type Column, concurrencies, type CpuOptions, type CpuResults, median, operations } from "./cpu.js"
+import { hashes, type SignResults } from "./sign.js"
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"
+
+const quick = process.env.BENCH_QUICK === "1"
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 7))
+const write = !quick && process.env.BENCH_NO_WRITE !== "1"
+const docsPath = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url))
+const startMarker = "<!-- bench:results:start -->"
+const endMarker = "<!-- bench:results:end -->"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const outDir = `${root}.bench-out`
+const children = new Set<ChildProcess>()
+
+const watchdog = setTimeout(() => {
+  console.error("bench: still running after 170 s, giving up")
+  for (const child of children) child.kill("SIGKILL")
+  process.exit(1)
+}, 170_000)
+watchdog.unref()
+
+const loadAtStart = Os.loadavg().map((n) => n.toFixed(1)).join(" ")
+
+const log = (line: string) => console.log(`[bench] ${line}`)
+
+const labels: Record<Column, string> = {
+  "ours-fetch": "ours, FetchHttpClient",
+  "ours-undici": "ours, NodeHttpClient.layerUndici",
+  official: "official @aws-sdk/client-cognito-sync",
+  "bare-transport": "bare transport (unsigned FetchHttpClient + json, span on)",
+  "bare-fetch": "bare signed fetch (reference)"
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits)
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
+
+const cpuTable = (cpu: CpuResults, value: (cell: CpuResults[Column]["listRecords"][1]) => string) => {
+  const header = operations.flatMap((op) => concurrencies.map((c) => `${op} c=${c}`))
+  return [
+    `| column | ${header.join(" | ")} |`,
+    `| --- | ${header.map(() => "---:").join(" | ")} |`,
+    ...(Object.keys(labels) as Array<Column>).map((column) =>
+      `| ${labels[column]} | ${
+        operations.flatMap((op) => concurrencies.map((c) => value(cpu[column][op][c]))).join(" | ")
+      } |`
+    )
+  ].join("\n")
+}
+
+interface Ratio {
+  readonly name: string
+  readonly target: number | undefined
+  readonly values: ReadonlyArray<number>
+}
+
+const ratios = (cpu: CpuResults): ReadonlyArray<Ratio> => {
+  // The median over the rounds of each round's ratio: the two columns of a round ran within seconds of each other.
+  const ratio = (a: Column, b: Column) =>
+    operations.flatMap((op) =>
+      concurrencies.map((c) => {
+        const bs = cpu[b][op][c].rounds
+        return median(cpu[a][op][c].rounds.map((value, round) => value / bs[round]!))
+      })
+    )
+  return [
+    { name: "ours-fetch / bare transport", target: 1.25, values: ratio("ours-fetch", "bare-transport") },
+    { name: "ours-fetch / official", target: 1, values: ratio("ours-fetch", "official") },
+    { name: "ours-undici / official", target: 0.6, values: ratio("ours-undici", "official") },
+    { name: "ours-fetch / bare signed fetch", target: undefined, values: ratio("ours-fetch", "bare-fetch") },
+    { name: "official / bare signed fetch", target: undefined, values: ratio("official", "bare-fetch") },
+    { name: "bare transport / bare signed fetch", target: undefined, values: ratio("bare-transport", "bare-fetch") }
+  ]
+}
+
+const met = (ratio: Ratio) => ratio.target === undefined || ratio.values.every((v) => v <= ratio.target!)
+
+const ratioTable = (cpu: CpuResults) => {
+  const header = operations.flatMap((op) => concurrencies.map((c) => `${op} c=${c}`))
+  return [
+    `| ratio of CPU per call | ${header.join(" | ")} | target | met |`,
+    `| --- | ${header.map(() => "---:").join(" | ")} | ---: | --- |`,
+    ...ratios(cpu).map((r) =>
+      `| ${r.name} | ${r.values.map((v) => `${fmt(v, 2)}x`).join(" | ")} | ${
+        r.target === undefined ? "reference" : r.target === 1 ? "< 1x" : `≤ ${r.target}x`
+      } | ${r.target === undefined ? "" : met(r) ? "yes" : "**no**"} |`
+    )
+  ].join("\n")
+}
+
+const signTable = (sign: SignResults) =>
+  [
+    "| SHA-256 | ListRecords (GET) µs | UpdateRecords (POST, body) µs |",
+    "| --- | ---: | ---: |",
+    ...hashes.map((hash) =>
+      `| ${hash}${
+        hash === "node:crypto" ? " (`#sha256` on Node)" : hash === "sha256-js" ? " (`#sha256` elsewhere)" : ""
+      } | ${fmt(sign[hash].listRecords, 1)} | ${fmt(sign[hash].updateRecords, 1)} |`
+    )
+  ].join("\n")
+
+const bundleTable = (bundle: BundleResults) =>
+  [
+    "| bundle (esbuild, browser, minified) | minified | gzip -9 |",
+    "| --- | ---: | ---: |",
+    `| (i) listRecords + updateRecords with this library on FetchHttpClient | ${kb(bundle.ours.minified)} | ${
+      kb(bundle.ours.gzip)
+    } |`,
+    `| (ii) baseline: effect + Schema + HttpClient/FetchHttpClient | ${kb(bundle.baseline.minified)} | ${
+      kb(bundle.baseline.gzip)
+    } |`,
+    `| (i + ii) both programs in one bundle | ${kb(bundle.both.minified)} | ${kb(bundle.both.gzip)} |`,
+    `| **added by the library: (i + ii) − (ii)** | **${kb(bundle.added.minified)}** | **${kb(bundle.added.gzip)}** |`,
+    `| (i) − (ii) | ${kb(bundle.difference.minified)} | ${kb(bundle.difference.gzip)} |`,
+    `| (iii) the same program with @aws-sdk/client-cognito-sync | ${kb(bundle.official.minified)} | ${
+      kb(bundle.official.gzip)
+    } |`
+  ].join("\n")
+
+const verdicts = (cpu: CpuResults, bundle: BundleResults) => {
+  const [vsBare, vsOfficial, undici] = ratios(cpu)
+  const range = (r: Ratio) => `${fmt(Math.min(...r.values), 2)}-${fmt(Math.max(...r.values), 2)}x`
+  return [
+    `- On FetchHttpClient, at most 1.25x the bare transport: ${met(vsBare!) ? "**met**" : "**missed**"} (${
+      range(vsBare!)
+    }).`,
+    `- On FetchHttpClient, below the official client: ${met(vsOfficial!) ? "**met**" : "**missed**"} (${
+      range(vsOfficial!)
+    }).`,
+    `- On NodeHttpClient.layerUndici, at most 0.6x the official client: ${met(undici!) ? "**met**" : "**missed**"} (${
+      range(undici!)
+    }).`,
+    `- Bundle, at most 15 KB gzip added: ${bundle.added.gzip <= 15 * 1024 ? "**met**" : "**missed**"} (${
+      kb(bundle.added.gzip)
+    }).`,
+    `- The browser bundle of (i) imports no \`node:\` module: ${
+      bundle.nodeImports.length === 0 ? "**yes**" : `**no**: ${bundle.nodeImports.join("; ")}`
+    }.`
+  ].join("\n")
+}
+
+const breakdownTable = (rows: ReadonlyArray<BreakdownRow>) =>
+  [
+    "| in-memory transport, CPU µs | ListRecords | UpdateRecords |",
+    "| --- | ---: | ---: |",
+    ...rows.map((row) => `| ${row.name} | ${fmt(row.listRecords, 1)} | ${fmt(row.updateRecords, 1)} |`)
+  ].join("\n")
+
+const report = (
+  cpu: CpuResults,
+  sign: SignResults,
+  breakdown: ReadonlyArray<BreakdownRow>,
+  bundle: BundleResults,
+  seconds: number
+) => {
+  const cpus = Os.cpus()
+  return [
+    "## Latest results",
+    "",
+    `Command: \`npm run bench\` (\`tsx --conditions=source bench/run.ts\`); ${
+      cpu["ours-fetch"].listRecords[1].rounds.length
+    } interleaved rounds of the CPU benchmark (${rounds} asked). Date: ${
+      new Date().toISOString().slice(0, 10)
+    }. Node ${process.version} on ${process.platform}/${process.arch}, ${cpus.length} × ${
+      cpus[0]?.model.trim() ?? "unknown CPU"
+    } (shared with other jobs: load average ${loadAtStart} at the start, ${
+      Os.loadavg().map((n) => fmt(n, 1)).join(" ")
+    } at the end). The whole run took ${fmt(seconds)} s.`,
+    "",
+    "### Against the targets",
+    "",
+    verdicts(cpu, bundle),
+    "",
+    "### CPU per call (µs, user + system of the client process, median of the rounds)",
+    "",
+    cpuTable(cpu, (cell) => fmt(cell.cpuMicros)),
+    "",
+    "### Ratios (same run; the median of the rounds' ratios)",
+    "",
+    ratioTable(cpu),
+    "",
+    "### Calls per second (median of the rounds)",
+    "",
+    cpuTable(cpu, (cell) => fmt(cell.callsPerSecond)),
+    "",
+    "### SigV4 signing alone (CPU µs per signature, median)",
+    "",
+    signTable(sign),
+    "",
+    "### Where this client's CPU goes (in-memory transport, no sockets; medians)",
+    "",
+    breakdownTable(breakdown),
+    "",
+    "### Browser bundle",
+    "",
+    bundleTable(bundle),
+    "",
+    `Added bytes by package (minified, before gzip): ${
+      bundle.addedByPackage.map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`).join(", ")
+    }.`,
+    "",
+    `This library's modules in (i) (minified): ${
+      bundle.ownModules.filter(([, bytes]) => bytes > 0).map(([path, bytes]) => `${path} ${kb(bytes)}`).join(", ")
+    }.`
+  ].join("\n")
+}
+
+const template = `# Benchmarks
+
+Measured by \`npm run bench\` (see \`bench/README.md\`). The section between the markers is rewritten by every run.
+
+${startMarker}
+${endMarker}
+`
+
+/** Compiles the worker and the server to plain JavaScript in `.bench-out/`. */
+const compile = () =>
+  esbuild.build({
+    entryPoints: { worker: `${root}bench/worker.ts`, server: `${root}bench/server.ts` },
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
+    absWorkingDir: root,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions: ["source"],
+    packages: "external",
+    logLevel: "warning"
+  })
+
+/** Runs one phase of `bench/worker.ts` in a fresh `node` process and returns its result. */
+const runPhase = <A>(phase: string, options: unknown): Promise<A> =>
+  new Promise((resolve, reject) => {
+    const child = fork(`${outDir}/worker.mjs`, [phase, JSON.stringify(options)], {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    })
+    children.add(child)
+    let result: { readonly value: A } | undefined
+    child.on("message", (message) => {
+      if (typeof message !== "object" || message === null) return
+      if ("log" in message) log(String(message.log))
+      if ("result" in message) result = { value: message.result as A }
+    })
+    child.once("error", reject)
+    child.once("exit", (code, signal) => {
+      children.delete(child)
+      if (result !== undefined) resolve(result.value)
+      else reject(new Error(`bench phase ${phase} ended without a result (code ${code}, signal ${signal})`))
+    })
+  })
+
+const main = async () => {
+  const t0 = performance.now()
+  await compile()
+  log(`CPU per call: ${rounds} rounds${quick ? " (quick)" : ""}`)
+  const cpuOptions: Omit<CpuOptions, "log"> = {
+    rounds,
+    calls: quick ? { 1: 100, 64: 256 } : { 1: 160, 64: 448 },
+    warmupCalls: quick ? 100 : 300,
+    maxBatchMillis: 400,
+    budgetMillis: quick ? 30_000 : 95_000,
+    serverPath: `${outDir}/server.mjs`
+  }
+  const cpu = await runPhase<CpuResults>("cpu", cpuOptions)
+  log("signing")
+  const sign = await runPhase<SignResults>("sign", {
+    rounds: quick ? 3 : 5,
+    count: quick ? 300 : 1_000,
+    maxBatchMillis: 400
+  })
+  log("breakdown")
+  const breakdown = await runPhase<ReadonlyArray<BreakdownRow>>("breakdown", {
+    rounds: quick ? 2 : 3,
+    count: quick ? 100 : 400,
+    maxBatchMillis: 400
+  })
+  log("bundles")
+  const bundle = await runBundleBench()
+  const seconds = (performance.now() - t0) / 1000
+  const text = report(cpu, sign, breakdown, bundle, seconds)
+  console.log(`\n${text}\n`)
+  if (bundle.nodeImports.length > 0) {
+    console.error(`bench: the browser bundle needs Node: ${bundle.nodeImports.join("; ")}`)
+    process.exitCode = 1
+  }
+  if (write) {
+    const current = existsSync(docsPath) ? readFileSync(docsPath, "utf8") : template
+    const start = current.indexOf(startMarker)
+    const end = current.indexOf(endMarker)
+    const base = start >= 0 && end > start ? current : `${current.trimEnd()}\n\n${startMarker}\n${endMarker}\n`
+    const from = base.indexOf(startMarker) + startMarker.length
+    const to = base.indexOf(endMarker)
+    writeFileSync(docsPath, `${base.slice(0, from)}\n\n${text}\n\n${base.slice(to)}`)
+    // Formatted as `npm run fmt:check` expects.
+    execFileSync(`${root}node_modules/.bin/dprint`, ["fmt", docsPath], { cwd: root, stdio: "ignore" })
+    log(`wrote ${docsPath}`)
+  }
+}
+
+main().then(
+  () => clearTimeout(watchdog),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,171 @@
+/**
+ * SigV4 signing alone: CPU µs per signature of a ListRecords request (GET, query, no body) and an UpdateRecords
+ * request (POST, 2-patch JSON body), through this library's `sign` (src/internal/signer.ts) with each SHA-256:
+ *
+ * - `node:crypto`: src/internal/sha256Node.ts, what `#sha256` picks on Node;
+ * - `sha256-js`: `@aws-crypto/sha256-js` (src/internal/sha256Portable.ts), what browsers and edge runtimes get;
+ * - `webcrypto`: a `crypto.subtle` SHA-256 / HMAC (async, one key import per HMAC), for comparison only.
+ *
+ * The signer caches the derived signing key per day, as in real use, so a signature is two body/canonical-request
+ * hashes and one HMAC. The implementations are interleaved in rounds; figures are medians.
+ */
+import { SignatureV4 } from "@smithy/signature-v4"
+import * as Redacted from "effect/Redacted"
+import type { EncodedRequest } from "../src/internal/restJson.js"
+import { Sha256 as NodeSha256 } from "../src/internal/sha256Node.js"
+import { Sha256 as PortableSha256 } from "../src/internal/sha256Portable.js"
+import { makeSigner, sign } from "../src/internal/signer.js"
+import { median } from "./cpu.js"
+
+type Source = string | ArrayBuffer | ArrayBufferView
+
+const toBytes = (data: Source): Uint8Array =>
+  typeof data === "string"
+    ? new TextEncoder().encode(data)
+    : ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data)
+
+/** SHA-256 and HMAC-SHA-256 on WebCrypto. */
+class WebCryptoSha256 {
+  private chunks: Array<Uint8Array> = []
+  private readonly secret: Uint8Array<ArrayBuffer> | undefined
+  constructor(secret?: Source) {
+    this.secret = secret === undefined ? undefined : new Uint8Array(toBytes(secret))
+  }
+  update(data: Source): void {
+    this.chunks.push(toBytes(data))
+  }
+  reset(): void {
+    this.chunks = []
+  }
+  async digest(): Promise<Uint8Array> {
+    const length = this.chunks.reduce((n, chunk) => n + chunk.length, 0)
+    const data = new Uint8Array(length)
+    let offset = 0
+    for (const chunk of this.chunks) {
+      data.set(chunk, offset)
+      offset += chunk.length
+    }
+    if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", data))
+    const key = await crypto.subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+    return new Uint8Array(await crypto.subtle.sign("HMAC", key, data))
+  }
+}
+
+export const hashes = ["node:crypto", "sha256-js", "webcrypto"] as const
+export type HashName = (typeof hashes)[number]
+
+export type SignResults = Record<HashName, { readonly listRecords: number; readonly updateRecords: number }>
+
+const credentials = {
+  accessKeyId: "AKIDBENCHMARK",
+  secretAccessKey: Redacted.make("benchmark-secret-key"),
+  sessionToken: undefined
+}
+const url = new URL("http://127.0.0.1:4599")
+const pool = "us-east-1%3A0c3e6a1d-7a4b-4d2e-9c1f-5b8a2e6f4d10"
+const identity = "us-east-1%3A2f6e7c4a-0b39-4a7e-9d51-7f3c2a1b8e90"
+const datasetPath = `/identitypools/${pool}/identities/${identity}/datasets/settings`
+
+const listRequest: EncodedRequest = {
+  method: "GET",
+  path: `${datasetPath}/records`,
+  query: { lastSyncCount: "39" },
+  search: "lastSyncCount=39",
+  headers: {},
+  body: undefined
+}
+const updateRequest: EncodedRequest = {
+  method: "POST",
+  path: datasetPath,
+  query: {},
+  search: "",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({
+    DeviceId: "device-a",
+    RecordPatches: [
+      {
+        Op: "replace",
+        Key: "setting-0",
+        Value: "{\"theme\":\"dark\"}",
+        SyncCount: 49,
+        DeviceLastModifiedDate: 1715000100
+      },
+      { Op: "remove", Key: "draft", SyncCount: 3, DeviceLastModifiedDate: 1715000100.5 }
+    ],
+    SyncSessionToken: "AQoDYXdzEJr1K2JhY2tlbmQtc2Vzc2lvbi10b2tlbi0wMTIzNDU2Nzg5YWJjZGVm"
+  })
+}
+
+const signerOf = (hash: HashName): SignatureV4 => {
+  switch (hash) {
+    case "node:crypto":
+      return makeSigner(credentials, "us-east-1")
+    case "sha256-js":
+      return new SignatureV4({ ...baseInit, sha256: PortableSha256 })
+    case "webcrypto":
+      return new SignatureV4({ ...baseInit, sha256: WebCryptoSha256 })
+  }
+}
+const baseInit = {
+  service: "cognito-sync",
+  region: "us-east-1",
+  credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: Redacted.value(credentials.secretAccessKey) }
+}
+
+const measure = async (
+  signer: SignatureV4,
+  request: EncodedRequest,
+  count: number,
+  maxMillis = 1_000
+): Promise<number> => {
+  const date = new Date()
+  const deadline = performance.now() + maxMillis
+  const cpu0 = process.cpuUsage()
+  let done = 0
+  while (done < count && (done < 10 || performance.now() < deadline)) {
+    await sign(signer, url, request, date)
+    done++
+  }
+  const cpu = process.cpuUsage(cpu0)
+  return (cpu.user + cpu.system) / done
+}
+
+/**
+ * Signing µs per signature, per hash and request: `rounds` interleaved rounds of batches of `count` signatures
+ * (a batch stops after `maxBatchMillis`).
+ */
+export const runSignBench = async (
+  options: { readonly rounds: number; readonly count: number; readonly maxBatchMillis: number }
+) => {
+  // `makeSigner` picks `#sha256`; on Node that must be the node:crypto one, or the column would be mislabelled.
+  if (!(await sha256IsNode())) throw new Error("#sha256 did not resolve to src/internal/sha256Node.ts")
+  const signers = new Map(hashes.map((hash) => [hash, signerOf(hash)]))
+  const samples = new Map<string, Array<number>>()
+  for (const hash of hashes) {
+    await measure(signers.get(hash)!, listRequest, options.count / 4)
+    await measure(signers.get(hash)!, updateRequest, options.count / 4)
+  }
+  for (let round = 0; round < options.rounds; round++) {
+    for (const hash of hashes) {
+      for (const [name, request] of [["listRecords", listRequest], ["updateRecords", updateRequest]] as const) {
+        const key = `${hash}/${name}`
+        samples.set(key, [
+          ...(samples.get(key) ?? []),
+          await measure(signers.get(hash)!, request, options.count, options.maxBatchMillis)
+        ])
+      }
+    }
+  }
+  return Object.fromEntries(hashes.map((hash) => [hash, {
+    listRecords: median(samples.get(`${hash}/listRecords`)!),
+    updateRecords: median(samples.get(`${hash}/updateRecords`)!)
+  }])) as SignResults
+}
+
+/** Whether `#sha256` resolved to Node's crypto in this process (it should, under the `source` or `node` condition). */
+export const sha256IsNode = async (): Promise<boolean> => {
+  const { Sha256 } = await import("#sha256")
+  return Sha256 === NodeSha256
+}

@@ -1,0 +1,89 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { timeoutFail } from "../src/internal/httpInvoker.js"
+import * as Retry from "../src/Retry.js"
+import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok, POOL_ID } from "./support/fakes.js"
+
+// The per-attempt timeout with the real clock (the other timeout tests run under a TestClock, which takes
+// `Effect.timeoutFail`; the default clock takes a cheaper path of one fork and a timer).
+
+const dataset = { IdentityPoolId: POOL_ID, IdentityId: IDENTITY_ID, DatasetName: DATASET }
+
+const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
+
+describe("timeoutFail with the default clock", () => {
+  it.live("a value that comes in time passes, and the timer is cleared", () =>
+    Effect.gen(function*() {
+      const before = activeTimers()
+      const value = yield* timeoutFail(Effect.succeed(1).pipe(Effect.delay("5 millis")), 10_000, () => "late")
+      expect(value).toBe(1)
+      expect(activeTimers()).toBe(before)
+    }))
+
+  it.live("a failure passes unchanged", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(timeoutFail(Effect.fail("boom"), 10_000, () => "late"))
+      expect(exit).toStrictEqual(Exit.fail("boom"))
+    }))
+
+  it.live("an effect that takes too long is interrupted and fails with the timeout error", () =>
+    Effect.gen(function*() {
+      let interrupted = false
+      const slow = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      const started = Date.now()
+      const exit = yield* Effect.exit(timeoutFail(slow, 30, () => "late"))
+      expect(exit).toStrictEqual(Exit.fail("late"))
+      expect(interrupted).toBe(true)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(25)
+    }))
+
+  it.live("interrupting the caller interrupts the effect and clears the timer", () =>
+    Effect.gen(function*() {
+      const before = activeTimers()
+      let interrupted = false
+      const slow = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      const fiber = yield* Effect.fork(timeoutFail(slow, 10_000, () => "late"))
+      yield* Effect.sleep("10 millis")
+      yield* Fiber.interrupt(fiber)
+      expect(interrupted).toBe(true)
+      expect(activeTimers()).toBe(before)
+    }))
+
+  it.live("a delay longer than a timer can hold never ends, as with the default clock", () =>
+    Effect.gen(function*() {
+      const result = yield* timeoutFail(Effect.never, 2 ** 31, () => "late").pipe(
+        Effect.timeoutTo({ duration: "50 millis", onSuccess: () => "ended", onTimeout: () => "still running" })
+      )
+      expect(result).toBe("still running")
+    }))
+})
+
+describe("the client's timeout with the default clock", () => {
+  it.live("an answer that never comes fails with CognitoSyncTimeoutError and the request is interrupted", () =>
+    Effect.gen(function*() {
+      let interrupted = false
+      const client = HttpClient.make(() =>
+        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      )
+      const service = yield* makeService({ ...makeFake(), client }, { ...defaultOptions, maxAttempts: 1 })
+      const error = yield* Effect.flip(service.listRecords({ ...dataset, LastSyncCount: 0 }, { timeout: "40 millis" }))
+      expect(error).toMatchObject({ _tag: "CognitoSyncTimeoutError", operation: "ListRecords", timeoutMillis: 40 })
+      expect(interrupted).toBe(true)
+    }))
+
+  it.live("a timed-out attempt is retried", () =>
+    Effect.gen(function*() {
+      const fake = makeFake([never, ok({ Count: 1 })])
+      const service = yield* makeService(fake, {
+        ...defaultOptions,
+        timeout: "30 millis",
+        retryPolicy: { ...Retry.defaultPolicy, baseDelay: "1 millis", throttlingBaseDelay: "1 millis" }
+      })
+      const page = yield* service.listRecords({ ...dataset, LastSyncCount: 0 })
+      expect(page.Count).toBe(1)
+      expect(fake.count()).toBe(2)
+    }))
+})
