@@ -232,13 +232,35 @@ export const BulkPublishStatus = OpenEnum("BulkPublishStatus", "NOT_STARTED", "I
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * A member of a response: absent and JSON `null` both read as absent.
+ * A member of a response: it may be absent. The client's decoder drops JSON `null` members before decoding (see
+ * {@link withoutNulls}), so `null` reads as absent; a plain optional member decodes several times faster than
+ * one that maps `null` itself.
  *
  * @since 0.1.0
  * @category structures
  */
-export const responseMember = <S extends Schema.Schema.Any>(schema: S) =>
-  Schema.optionalWith(schema, { nullable: true })
+export const responseMember = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(schema)
+
+/**
+ * Drops the `null` members of a parsed JSON answer, at any depth, in place, so they read as absent members. The
+ * service sends `null` for members it leaves unset (`NextToken`, `SyncSessionsCount`, `MergedDatasetNames`, ...).
+ *
+ * @since 0.1.0
+ * @category structures
+ */
+export const withoutNulls = <A>(json: A): A => {
+  if (Array.isArray(json)) {
+    for (const item of json) withoutNulls(item)
+  } else if (typeof json === "object" && json !== null) {
+    const object = json as { [key: string]: unknown }
+    for (const key in object) {
+      const value = object[key]
+      if (value === null) delete object[key]
+      else if (typeof value === "object") withoutNulls(value)
+    }
+  }
+  return json
+}
 
 /**
  * A dataset's metadata.

@@ -9,6 +9,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as E from "../CognitoSyncError.js"
 import type * as Operations from "../Operations.js"
+import { withoutNulls } from "../Schemas.js"
 
 /** A request ready to sign: the path and query are already percent-encoded. @internal */
 export interface EncodedRequest {
@@ -262,7 +263,7 @@ export const decodeResponse = (
     )
   const json = parseJson(response.body)
   if (!isObject(json)) return decodeFailure(`${op.name}: the answer is not a JSON object`)
-  const output = codecOf(op).decodeOutput(json)
+  const output = codecOf(op).decodeOutput(withoutNulls(json))
   if (Either.isRight(output)) return Either.right(output.right)
   const { message, path } = validationError(op.name, output.left)
   return decodeFailure(`${op.name}: unexpected answer at ${path === "" ? "the top" : path}: ${message}`)
