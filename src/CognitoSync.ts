@@ -36,15 +36,13 @@ import { makeHttpInvoker } from "./internal/httpInvoker.js"
 import * as Operations from "./Operations.js"
 import type { RetryPolicy } from "./Retry.js"
 
-type Op = typeof Operations.operations
-
 /**
  * What a method takes.
  *
  * @since 0.1.0
  * @category models
  */
-export type Input<Name extends Operations.OperationName> = Operations.Input<Op[Name]>
+export type Input<Name extends Operations.OperationName> = Operations.Input<(typeof Operations.operations)[Name]>
 
 /**
  * What a method returns.
@@ -52,7 +50,7 @@ export type Input<Name extends Operations.OperationName> = Operations.Input<Op[N
  * @since 0.1.0
  * @category models
  */
-export type Output<Name extends Operations.OperationName> = Operations.Output<Op[Name]>
+export type Output<Name extends Operations.OperationName> = Operations.Output<(typeof Operations.operations)[Name]>
 
 /**
  * How a method fails: the operation's modeled errors and the common ones.
@@ -60,7 +58,7 @@ export type Output<Name extends Operations.OperationName> = Operations.Output<Op
  * @since 0.1.0
  * @category models
  */
-export type Failure<Name extends Operations.OperationName> = Operations.Errors<Op[Name]>
+export type Failure<Name extends Operations.OperationName> = Operations.Errors<(typeof Operations.operations)[Name]>
 
 /**
  * Options of a single call.
@@ -73,7 +71,14 @@ export interface CallOptions {
   readonly timeout?: Duration.DurationInput | undefined
 }
 
-type Method<Name extends Operations.OperationName> = (
+/**
+ * The signature of the service's method for one operation: its input and call options in, its output out, its
+ * modeled and common errors in the error channel.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Method<Name extends Operations.OperationName> = (
   input: Input<Name>,
   options?: CallOptions
 ) => Effect.Effect<Output<Name>, Failure<Name>>

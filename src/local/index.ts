@@ -31,3 +31,17 @@ export * as LocalServer from "./Server.js"
  * @since 0.1.0
  */
 export * as SigV4 from "./SigV4.js"
+
+/**
+ * Fault injection (throttling, internal errors, latency, lost write answers) shared by the server and the layer.
+ *
+ * @since 0.1.0
+ */
+export * as LocalFaults from "./Faults.js"
+
+/**
+ * The part of Cognito Identity the server answers (GetId, GetCredentialsForIdentity).
+ *
+ * @since 0.1.0
+ */
+export * as LocalIdentity from "./Identity.js"
