@@ -145,6 +145,11 @@ export interface Service {
     identityPoolId: string,
     identityId: string
   ) => Effect.Effect<Option.Option<IdentityInfo>, LocalStoreError>
+  /**
+   * Whether other processes or browser tabs may write the same datasets (a durable store). The sync engine then
+   * reloads a dataset before each change, under a cross-tab lock, so it never overwrites their edits.
+   */
+  readonly shared?: boolean | undefined
   /** Saves facts about an identity. */
   readonly saveIdentity: (
     identityPoolId: string,

@@ -538,23 +538,41 @@ export const make = (
         }))
       })
 
-    /** Changes the copy and saves it, atomically with respect to other changes. The save comes first. */
+    /**
+     * Changes the copy and saves it, atomically with respect to other changes. The save comes first. With a shared
+     * store (another tab or process may have saved since), the change applies to the copy as last saved, under a
+     * cross-tab lock, so their edits are kept rather than overwritten.
+     */
     const mutate = <A, E = never>(
       runtime: Runtime,
       f: (dataset: LocalDataset, now: number) => Either.Either<readonly [A, LocalDataset], E>
     ): Effect.Effect<A, E | LocalStore.LocalStoreError> =>
-      runtime.edit.withPermits(1)(Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const current = yield* Ref.get(runtime.state)
-        const result = f(current, now)
-        if (Either.isLeft(result)) return yield* Effect.fail(result.left)
-        const [value, next] = result.right
-        if (next !== current) {
-          yield* store.save(next)
-          yield* Ref.set(runtime.state, next)
-        }
-        return value
-      }))
+      runtime.edit.withPermits(1)(withEditLock(
+        runtime,
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          if (store.shared === true) {
+            const saved = yield* store.load(runtime.key)
+            if (Option.isSome(saved)) yield* Ref.set(runtime.state, saved.value)
+          }
+          const current = yield* Ref.get(runtime.state)
+          const result = f(current, now)
+          if (Either.isLeft(result)) return yield* Effect.fail(result.left)
+          const [value, next] = result.right
+          if (next !== current) {
+            yield* store.save(next)
+            yield* Ref.set(runtime.state, next)
+          }
+          return value
+        })
+      ))
+
+    const withEditLock = <A, E>(runtime: Runtime, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      store.shared === true
+        ? withWebLock(`effect-cognito-sync/edit:${JSON.stringify([poolId, runtime.key.identityId, runtime.key.name])}`)(
+          effect
+        )
+        : effect
 
     // ----- local edits ---------------------------------------------------------------------------------------
 

@@ -652,7 +652,8 @@ export const makeWith = (
         }))
       })
 
-    return { load, save, remove, list, loadIdentity, saveIdentity }
+    // Other processes or browser tabs may write the same keys.
+    return { load, save, remove, list, loadIdentity, saveIdentity, shared: true }
   })
 
 // ---------------------------------------------------------------------------------------------------------------
