@@ -1,0 +1,138 @@
+/**
+ * The sync engine against the local server: `npm run bench:sync` (`tsx --conditions=source bench/sync.ts`). Not
+ * part of `npm run bench`.
+ *
+ * It compiles `bench/syncWorker.ts` and `bench/localServers.ts` with esbuild to `.bench-out/` and runs the worker
+ * in a fresh plain `node` process, which runs the emulator in another (see `bench/syncWorker.ts`): the first sync
+ * of a full dataset (1024 records of about 1000 bytes, just under 1 MB) from device A, device B's first sync
+ * (the pull), a one-record change on A and B pulling it. It reports medians over the repetitions and fails if a
+ * one-record change costs anything but one ListRecords and one UpdateRecords (and its pull one ListRecords).
+ *
+ * It prints a Markdown section and writes it between the `bench:sync` markers of `docs/benchmarks.md`
+ * (`BENCH_NO_WRITE=1` to print only; `BENCH_REPS=N` repetitions, default 5, after one warm-up; a round does not
+ * start after 35 s and a watchdog ends the run at 80 s).
+ */
+import * as esbuild from "esbuild"
+import { type ChildProcess, execFileSync, fork } from "node:child_process"
+import { readFileSync, writeFileSync } from "node:fs"
+import * as Os from "node:os"
+import { fileURLToPath } from "node:url"
+import { recordCount, type Step, type StepResult, steps, type SyncOptions, valueLength } from "./syncWorker.js"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const outDir = `${root}.bench-out`
+const docsPath = `${root}docs/benchmarks.md`
+const startMarker = "<!-- bench:sync:start -->"
+const endMarker = "<!-- bench:sync:end -->"
+const repetitions = Number(process.env.BENCH_REPS ?? 5)
+const write = process.env.BENCH_NO_WRITE !== "1"
+
+let worker: ChildProcess | undefined
+const watchdog = setTimeout(() => {
+  console.error("bench:sync: still running after 80 s, giving up")
+  worker?.kill("SIGKILL")
+  process.exit(1)
+}, 80_000)
+watchdog.unref()
+
+const median = (xs: ReadonlyArray<number>) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const fmt = (n: number, digits = 0) => n.toFixed(digits)
+
+const compile = () =>
+  esbuild.build({
+    entryPoints: { "sync-worker": `${root}bench/syncWorker.ts`, "local-server": `${root}bench/localServers.ts` },
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
+    absWorkingDir: root,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions: ["source"],
+    packages: "external",
+    logLevel: "warning"
+  })
+
+const runWorker = (options: SyncOptions) =>
+  new Promise<Record<Step, Array<StepResult>>>((resolve, reject) => {
+    const child = fork(`${outDir}/sync-worker.mjs`, [JSON.stringify(options)], {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    })
+    worker = child
+    let outcome: { readonly result: Record<Step, Array<StepResult>> } | { readonly error: string } | undefined
+    child.on("message", (message) => {
+      if (typeof message === "object" && message !== null && ("result" in message || "error" in message)) {
+        outcome = message as typeof outcome
+      }
+    })
+    child.once("error", reject)
+    child.once("exit", (code) => {
+      if (outcome !== undefined && "result" in outcome) resolve(outcome.result)
+      else reject(new Error(`bench:sync: ${outcome?.error ?? `the worker ended without a result (code ${code})`}`))
+    })
+  })
+
+const requestsOf = (results: ReadonlyArray<StepResult>) => {
+  const seen = new Set(results.map((r) => Object.entries(r.requests).sort().map(([op, n]) => `${n} ${op}`).join(" + ")))
+  return [...seen].join("; ")
+}
+
+const main = async () => {
+  const t0 = performance.now()
+  const loadAtStart = Os.loadavg().map((n) => fmt(n, 1)).join(" ")
+  await compile()
+  const results = await runWorker({ repetitions, budgetMillis: 35_000, serverPath: `${outDir}/local-server.mjs` })
+  const done = results[steps[0]].length
+  const seconds = (performance.now() - t0) / 1000
+  const oneRecord = requestsOf(results["A: one-record change"])
+  const pullOne = requestsOf(results["B: pull the change"])
+  const text = [
+    "## Sync engine against the local server",
+    "",
+    `Command: \`npm run bench:sync\` (\`tsx --conditions=source bench/sync.ts\`); ${done} repetitions (${repetitions} asked) after one warm-up, each on a fresh identity. Date: ${
+      new Date().toISOString().slice(0, 10)
+    }. Node ${process.version} on ${process.platform}/${process.arch}, ${Os.cpus().length} × ${
+      Os.cpus()[0]?.model.trim() ?? "unknown CPU"
+    } (shared: load average ${loadAtStart} at the start, ${
+      Os.loadavg().map((n) => fmt(n, 1)).join(" ")
+    } at the end). The run took ${fmt(seconds)} s.`,
+    "",
+    `Two devices (\`SyncManager\` on an in-memory \`LocalStore\` each) share this library's client on \`NodeHttpClient.layerUndici\`; the emulator (\`LocalServer.start\`, port 0) runs in its own process. The dataset is ${recordCount} records of a 5-character key and ${valueLength} characters (${
+      recordCount * (5 + valueLength)
+    } bytes of keys and values). Requests are counted in the client (a \`transformClient\` that sees every attempt). Medians of the repetitions; CPU is user + system.`,
+    "",
+    "| step | wall ms | client CPU ms | server CPU ms | requests |",
+    "| --- | ---: | ---: | ---: | --- |",
+    ...steps.map((step) => {
+      const rows = results[step]
+      return `| ${step} | ${fmt(median(rows.map((r) => r.millis)), 1)} | ${
+        fmt(median(rows.map((r) => r.clientCpuMicros)) / 1000, 1)
+      } | ${fmt(median(rows.map((r) => r.serverCpuMicros)) / 1000, 1)} | ${requestsOf(rows)} |`
+    }),
+    "",
+    `A one-record change costs exactly one ListRecords and one UpdateRecords: **yes** (${oneRecord}, in every repetition; the run fails otherwise); pulling it costs ${pullOne}.`
+  ].join("\n")
+  console.log(`\n${text}\n`)
+  if (write) {
+    const current = readFileSync(docsPath, "utf8")
+    const start = current.indexOf(startMarker)
+    const end = current.indexOf(endMarker)
+    if (start < 0 || end < start) throw new Error(`no ${startMarker} ... ${endMarker} in ${docsPath}`)
+    writeFileSync(docsPath, `${current.slice(0, start + startMarker.length)}\n\n${text}\n\n${current.slice(end)}`)
+    execFileSync(`${root}node_modules/.bin/dprint`, ["fmt", docsPath], { cwd: root, stdio: "ignore" })
+    console.log(`[bench:sync] wrote ${docsPath}`)
+  }
+}
+
+main().then(
+  () => clearTimeout(watchdog),
+  (error) => {
+    console.error(error)
+    process.exitCode = 1
+  }
+)
