@@ -28,9 +28,11 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as CognitoSync from "../CognitoSync.js"
 import type { CognitoSyncError } from "../CognitoSyncError.js"
@@ -279,8 +281,13 @@ export interface Service {
   readonly handlePush: (
     payload: PushPayload
   ) => Effect.Effect<Option.Option<SyncResult>, SyncError | SyncValidationError>
-  /** Events of every dataset's syncs. */
+  /** Events of every dataset's syncs, from when the stream starts running. */
   readonly events: Stream.Stream<SyncEvent>
+  /**
+   * A subscription to the events that starts now (the stream above starts only when it runs): every event
+   * published after this returns is in the queue, until the scope closes.
+   */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<SyncEvent>, never, Scope.Scope>
 }
 
 /**
@@ -1284,7 +1291,8 @@ export const make = (
           if (count <= local.lastSyncCount) return Option.none()
           return Option.some(yield* synchronize(runtime))
         }),
-      events: Stream.fromPubSub(events)
+      events: Stream.fromPubSub(events),
+      subscribe: PubSub.subscribe(events)
     }
     return service
   })
