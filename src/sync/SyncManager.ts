@@ -722,6 +722,27 @@ export const make = (
         }
       )
 
+    /** Asks the resolver about a conflict, and reports it in the result and the events. */
+    const resolveConflict = (
+      runtime: Runtime,
+      report: Report,
+      key: string,
+      local: LocalRecord,
+      remote: Schemas.Record
+    ) =>
+      Effect.gen(function*() {
+        const conflict: Conflict.Conflict = {
+          datasetName: runtime.key.name,
+          key,
+          local: side(local),
+          remote: remoteSide(remote)
+        }
+        const resolution = yield* resolver(conflict)
+        report.conflicts.push({ key, resolution, local: conflict.local, remote: conflict.remote })
+        yield* publish({ _tag: "Conflict", datasetName: runtime.key.name, key, resolution })
+        return resolution
+      })
+
     /** Merges pulled records into the copy, resolving conflicts. */
     const applyPull = (
       runtime: Runtime,
@@ -741,16 +762,8 @@ export const make = (
           if (local === undefined || !local.modified) continue
           if ((record.SyncCount ?? 0) === local.syncCount) continue
           if (record.Value === local.value) continue
-          const conflict: Conflict.Conflict = {
-            datasetName: runtime.key.name,
-            key,
-            local: side(local),
-            remote: remoteSide(record)
-          }
-          const resolution = yield* resolver(conflict)
+          const resolution = yield* resolveConflict(runtime, report, key, local, record)
           resolutions.set(key, { version: local.localVersion, resolution })
-          report.conflicts.push({ key, resolution, local: conflict.local, remote: conflict.remote })
-          yield* publish({ _tag: "Conflict", datasetName: runtime.key.name, key, resolution })
         }
         yield* mutate(runtime, (dataset, now) => {
           let next = dataset
@@ -829,15 +842,7 @@ export const make = (
             const local = getRecord(yield* Ref.get(runtime.state), key)
             let value: string | undefined = record.Value
             if (local?.value !== undefined && local.value !== record.Value) {
-              const conflict: Conflict.Conflict = {
-                datasetName: runtime.key.name,
-                key,
-                local: side(local),
-                remote: remoteSide(record)
-              }
-              const resolution = yield* resolver(conflict)
-              report.conflicts.push({ key, resolution, local: conflict.local, remote: conflict.remote })
-              yield* publish({ _tag: "Conflict", datasetName: runtime.key.name, key, resolution })
+              const resolution = yield* resolveConflict(runtime, report, key, local, record)
               value = resolution._tag === "UseRemote"
                 ? record.Value
                 : resolution._tag === "UseLocal"
