@@ -16,14 +16,12 @@
  * It prints a Markdown section and writes it between the `bench:local` markers of `docs/benchmarks.md`
  * (`BENCH_NO_WRITE=1` to print only; `BENCH_ROUNDS=N`, default 5).
  */
-import * as esbuild from "esbuild"
 import { type ChildProcess, execFileSync, fork } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
-import { fileURLToPath } from "node:url"
+import { compile, outDir, root } from "./compile.js"
+import { median } from "./cpu.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-const outDir = `${root}.bench-out`
 const docsPath = `${root}docs/benchmarks.md`
 const startMarker = "<!-- bench:local:start -->"
 const endMarker = "<!-- bench:local:end -->"
@@ -44,26 +42,6 @@ const watchdog = setTimeout(() => {
 watchdog.unref()
 
 const log = (line: string) => console.log(`[bench:local] ${line}`)
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-const compile = () =>
-  esbuild.build({
-    entryPoints: { "local-server": `${root}bench/localServers.ts`, "local-driver": `${root}bench/localDriver.ts` },
-    outdir: outDir,
-    outExtension: { ".js": ".mjs" },
-    absWorkingDir: root,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    conditions: ["source"],
-    packages: "external",
-    logLevel: "warning"
-  })
 
 const spawn = (file: string, args: ReadonlyArray<string>) => {
   const child = fork(`${outDir}/${file}`, [...args], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] })
@@ -108,7 +86,7 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits)
 const main = async () => {
   const t0 = performance.now()
   const loadAtStart = Os.loadavg().map((n) => fmt(n, 1)).join(" ")
-  await compile()
+  await compile({ "local-server": "bench/localServers.ts", "local-driver": "bench/localDriver.ts" })
   const servers = {
     emulator: spawn("local-server.mjs", ["emulator"]),
     bare: spawn("local-server.mjs", ["bare"])

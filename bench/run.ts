@@ -18,13 +18,13 @@
  * Environment: `BENCH_ROUNDS` (default 7) interleaved rounds of the CPU benchmark; `BENCH_QUICK=1` for a short
  * smoke run (3 rounds, small batches) that does not write the docs; `BENCH_NO_WRITE=1` to print only.
  */
-import * as esbuild from "esbuild"
 import { type ChildProcess, execFileSync, fork } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
 import type { BreakdownRow } from "./breakdown.js"
 import { type BundleResults, runBundleBench } from "./bundle.js"
+import { compile, outDir, root } from "./compile.js"
 import { type Column, concurrencies, type CpuOptions, type CpuResults, median, operations } from "./cpu.js"
 import { hashes, type SignResults } from "./sign.js"
 
@@ -37,8 +37,6 @@ const docsPath = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url)
 const startMarker = "<!-- bench:results:start -->"
 const endMarker = "<!-- bench:results:end -->"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-const outDir = `${root}.bench-out`
 const children = new Set<ChildProcess>()
 
 const watchdog = setTimeout(() => {
@@ -241,22 +239,6 @@ ${startMarker}
 ${endMarker}
 `
 
-/** Compiles the worker and the server to plain JavaScript in `.bench-out/`. */
-const compile = () =>
-  esbuild.build({
-    entryPoints: { worker: `${root}bench/worker.ts`, server: `${root}bench/server.ts` },
-    outdir: outDir,
-    outExtension: { ".js": ".mjs" },
-    absWorkingDir: root,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    conditions: ["source"],
-    packages: "external",
-    logLevel: "warning"
-  })
-
 /** Runs one phase of `bench/worker.ts` in a fresh `node` process and returns its result. */
 const runPhase = <A>(phase: string, options: unknown): Promise<A> =>
   new Promise((resolve, reject) => {
@@ -281,7 +263,7 @@ const runPhase = <A>(phase: string, options: unknown): Promise<A> =>
 
 const main = async () => {
   const t0 = performance.now()
-  await compile()
+  await compile({ worker: "bench/worker.ts", server: "bench/server.ts" })
   log(`CPU per call: ${rounds} rounds${quick ? " (quick)" : ""}`)
   const cpuOptions: Omit<CpuOptions, "log"> = {
     rounds,

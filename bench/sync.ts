@@ -12,15 +12,13 @@
  * (`BENCH_NO_WRITE=1` to print only; `BENCH_REPS=N` repetitions, default 5, after one warm-up; a round does not
  * start after 35 s and a watchdog ends the run at 80 s).
  */
-import * as esbuild from "esbuild"
 import { type ChildProcess, execFileSync, fork } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
-import { fileURLToPath } from "node:url"
+import { compile, outDir, root } from "./compile.js"
+import { median } from "./cpu.js"
 import { recordCount, type Step, type StepResult, steps, type SyncOptions, valueLength } from "./syncWorker.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-const outDir = `${root}.bench-out`
 const docsPath = `${root}docs/benchmarks.md`
 const startMarker = "<!-- bench:sync:start -->"
 const endMarker = "<!-- bench:sync:end -->"
@@ -35,27 +33,7 @@ const watchdog = setTimeout(() => {
 }, 80_000)
 watchdog.unref()
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 const fmt = (n: number, digits = 0) => n.toFixed(digits)
-
-const compile = () =>
-  esbuild.build({
-    entryPoints: { "sync-worker": `${root}bench/syncWorker.ts`, "local-server": `${root}bench/localServers.ts` },
-    outdir: outDir,
-    outExtension: { ".js": ".mjs" },
-    absWorkingDir: root,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    conditions: ["source"],
-    packages: "external",
-    logLevel: "warning"
-  })
 
 const runWorker = (options: SyncOptions) =>
   new Promise<Record<Step, Array<StepResult>>>((resolve, reject) => {
@@ -85,7 +63,7 @@ const requestsOf = (results: ReadonlyArray<StepResult>) => {
 const main = async () => {
   const t0 = performance.now()
   const loadAtStart = Os.loadavg().map((n) => fmt(n, 1)).join(" ")
-  await compile()
+  await compile({ "sync-worker": "bench/syncWorker.ts", "local-server": "bench/localServers.ts" })
   const results = await runWorker({ repetitions, budgetMillis: 35_000, serverPath: `${outDir}/local-server.mjs` })
   const done = results[steps[0]].length
   const seconds = (performance.now() - t0) / 1000
