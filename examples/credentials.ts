@@ -2,9 +2,8 @@
  * Credentials: static keys, `Config`, and temporary credentials from Cognito Identity, refreshed before they
  * expire.
  */
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import { Config, Effect, Layer, Schema } from "effect"
-import { CognitoSync, CognitoSyncError, Credentials, Schemas } from "effect-cognito-sync"
+import { Config, Effect, Layer } from "effect"
+import { CognitoIdentity, CognitoSync, Credentials } from "effect-cognito-sync"
 
 // #region static
 // Plain strings are wrapped in Redacted at once; they never show up in logs or error messages.
@@ -27,56 +26,14 @@ export const withConfigKeys = Layer.unwrapEffect(
 // #endregion
 
 // #region cognito-identity
-// GetCredentialsForIdentity of Cognito Identity: an unsigned JSON call that returns temporary credentials for an
-// identity. `Logins` holds the identity provider's token when the identity is authenticated.
-const GetCredentialsForIdentityResponse = Schema.Struct({
-  Credentials: Schema.Struct({
-    AccessKeyId: Schema.String,
-    SecretKey: Schema.Redacted(Schema.String),
-    SessionToken: Schema.Redacted(Schema.String),
-    Expiration: Schemas.EpochSeconds
-  })
-})
-
-const getCredentialsForIdentity = (
-  client: HttpClient.HttpClient,
-  region: string,
-  identityId: string,
-  logins: Readonly<Record<string, string>>
-) =>
-  HttpClientRequest.post(`https://cognito-identity.${region}.amazonaws.com/`).pipe(
-    HttpClientRequest.setHeader("x-amz-target", "AWSCognitoIdentityService.GetCredentialsForIdentity"),
-    HttpClientRequest.bodyText(
-      JSON.stringify({ IdentityId: identityId, Logins: logins }),
-      "application/x-amz-json-1.1"
-    ),
-    client.execute,
-    Effect.flatMap(HttpClientResponse.filterStatusOk),
-    Effect.flatMap(HttpClientResponse.schemaBodyJson(GetCredentialsForIdentityResponse)),
-    Effect.map(({ Credentials: c }) => ({
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration
-    })),
-    Effect.mapError((error) =>
-      new CognitoSyncError.CognitoSyncCredentialsError({
-        message: `Cognito Identity: ${error.message}`,
-        code: "GetCredentialsForIdentity"
-      })
-    )
-  )
-
-// The client for one identity. Credentials are fetched on first use, kept, and fetched again 5 minutes before
-// they expire; calls that arrive during a fetch wait for it.
-export const forIdentity = (region: string, identityId: string, logins: Readonly<Record<string, string>> = {}) =>
+// Apps without AWS keys: Cognito Identity's GetId finds the user's identity, GetCredentialsForIdentity trades it
+// for temporary credentials (both unsigned). The identity id and the credentials are cached; the credentials are
+// fetched again 5 minutes before they expire. `logins` holds an identity provider's token for a signed-in user.
+export const forAppUser = (region: string, identityPoolId: string, logins?: Readonly<Record<string, string>>) =>
   Layer.unwrapEffect(
-    Effect.map(HttpClient.HttpClient, (client) =>
-      CognitoSync.layer({
-        region,
-        credentials: Credentials.refreshing(getCredentialsForIdentity(client, region, identityId, logins), {
-          refreshBefore: "5 minutes"
-        })
-      }))
+    Effect.map(
+      CognitoIdentity.make({ region, identityPoolId, logins }),
+      (identity) => CognitoSync.layer({ region, credentials: identity.credentials })
+    )
   )
 // #endregion
