@@ -3,6 +3,8 @@
  * (a realistic ListRecords page of 10 records and an UpdateRecords answer of 2).
  */
 
+import { randomUUID } from "node:crypto"
+import * as Http from "node:http"
 export const region = "us-east-1"
 export const credentials = { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "benchmark-secret-key" }
 export const IdentityPoolId = "us-east-1:0c3e6a1d-7a4b-4d2e-9c1f-5b8a2e6f4d10"
@@ -71,3 +73,26 @@ export const updateRecordsBody = JSON.stringify({
     { Key: "draft", SyncCount: 51, LastModifiedDate: now + 20, LastModifiedBy: "device-a" }
   ]
 })
+
+/**
+ * A bare `node:http` server answering every request with a canned Cognito Sync answer: a GET gets the ListRecords
+ * page, anything else the UpdateRecords answer, both with `x-amzn-RequestId`, `Date` and `Content-Type` as the
+ * service's. It checks no signature and keeps no state; it only reads each body to the end. Not yet listening.
+ */
+export const makeCannedServer = (): Http.Server => {
+  const listRecords = Buffer.from(listRecordsBody)
+  const updateRecords = Buffer.from(updateRecordsBody)
+  return Http.createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+    const answer = request.method === "GET" ? listRecords : updateRecords
+    request.on("data", () => {})
+    request.on("end", () => {
+      response.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": answer.length,
+        "x-amzn-requestid": randomUUID(),
+        date: new Date().toUTCString()
+      })
+      response.end(answer)
+    })
+  })
+}

@@ -12,10 +12,8 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { randomUUID } from "node:crypto"
-import * as Http from "node:http"
 import * as LocalServer from "../src/local/Server.js"
-import { credentials, listRecordsBody, updateRecordsBody } from "./fixtures.js"
+import { credentials, makeCannedServer } from "./fixtures.js"
 
 const mode = process.argv[2]
 
@@ -27,21 +25,7 @@ let close: () => Promise<void> = async () => {}
 
 const startBare = () =>
   new Promise<number>((resolve) => {
-    const listRecords = Buffer.from(listRecordsBody)
-    const updateRecords = Buffer.from(updateRecordsBody)
-    const server = Http.createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
-      const answer = request.method === "GET" ? listRecords : updateRecords
-      request.on("data", () => {})
-      request.on("end", () => {
-        response.writeHead(200, {
-          "content-type": "application/json",
-          "content-length": answer.length,
-          "x-amzn-requestid": randomUUID(),
-          date: new Date().toUTCString()
-        })
-        response.end(answer)
-      })
-    })
+    const server = makeCannedServer()
     close = () =>
       new Promise((done) => {
         server.close(() => done())

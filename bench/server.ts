@@ -7,26 +7,9 @@
  * of 2 records. Both carry `x-amzn-RequestId`, `Date` and `Content-Type` as the service's do. It does not check
  * signatures: it only reads the request body to the end. It stops when the parent sends "stop" or disconnects.
  */
-import { randomUUID } from "node:crypto"
-import * as Http from "node:http"
-import { listRecordsBody, updateRecordsBody } from "./fixtures.js"
+import { makeCannedServer } from "./fixtures.js"
 
-const listRecords = Buffer.from(listRecordsBody)
-const updateRecords = Buffer.from(updateRecordsBody)
-
-const server = Http.createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
-  const answer = request.method === "GET" ? listRecords : updateRecords
-  request.on("data", () => {})
-  request.on("end", () => {
-    response.writeHead(200, {
-      "content-type": "application/json",
-      "content-length": answer.length,
-      "x-amzn-requestid": randomUUID(),
-      date: new Date().toUTCString()
-    })
-    response.end(answer)
-  })
-})
+const server = makeCannedServer()
 
 const stop = () => {
   server.close()
