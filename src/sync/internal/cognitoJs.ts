@@ -33,8 +33,11 @@ import type { MakeError } from "./kvStore.js"
  * @internal
  */
 export interface StorageReader {
+  /** The value under a key, or null. */
   getItem(key: string): string | null
+  /** The name of the key at a position, or null. */
   key(index: number): string | null
+  /** How many keys are stored. */
   readonly length: number
 }
 

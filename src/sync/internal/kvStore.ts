@@ -666,9 +666,13 @@ export const makeWith = (
  * @internal
  */
 export interface StorageLike {
+  /** The value under a key, or null. */
   getItem(key: string): string | null
+  /** Stores a value; may throw `QuotaExceededError`. */
   setItem(key: string, value: string): void
+  /** Forgets a key. */
   removeItem(key: string): void
+  /** How many keys are stored. */
   readonly length: number
 }
 
