@@ -315,6 +315,15 @@ export const makeApp = (options: {
     // name or 256-character device id into a 404; let every label through to Schema validation instead.
     HttpRouter.withRouterConfig({ maxParamLength: 16 * 1024 }),
     Effect.catchTag("RouteNotFound", () => notFound),
+    // Anything else the platform refuses (a request line its URL parser rejects, for one) is a malformed request:
+    // answer it as the service would, not with the platform's bare 400.
+    Effect.catchAll(() =>
+      Effect.zipWith(
+        engine.nextRequestId,
+        Clock.currentTimeMillis,
+        (requestId, now) => errorResponse(400, "SerializationException", "Malformed request", requestId, now)
+      )
+    ),
     HttpMiddleware.cors({
       allowedHeaders: [
         "authorization",
@@ -359,7 +368,8 @@ export const start = (
     for (const credential of options.credentials ?? defaultCredentials) known.set(credential.accessKeyId, credential)
     const host = options.host ?? "127.0.0.1"
     const server = yield* NodeHttpServer.make(() => {
-      const nodeServer = createServer()
+      // Node answers an HTTP/1.1 request without Host with its own bare 400; let the app answer it instead.
+      const nodeServer = createServer({ requireHostHeader: false })
       // Requests Node's parser refuses (unknown method, bad header, broken chunking) never reach the app; answer
       // them as the app would, with a request id, a date and an error type, instead of Node's bare 400.
       nodeServer.on("clientError", (error: Error & { readonly code?: string }, socket) => {
