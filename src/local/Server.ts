@@ -403,7 +403,11 @@ export const start = (
       faults: options.faults,
       maxBodyBytes: options.maxBodyBytes
     })
-    yield* server.serve(app).pipe(Effect.provide(NodeHttpServer.layerContext))
+    yield* server.serve(app).pipe(
+      // A server span per request would cost more than the request itself; the emulator is a test double.
+      HttpMiddleware.withTracerDisabledWhenEffect(() => true),
+      Effect.provide(NodeHttpServer.layerContext)
+    )
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
     return {
