@@ -516,7 +516,7 @@ export const make = (
     const runtimes = new Map<string, Runtime>()
     const runtimesLock = yield* Effect.makeSemaphore(1)
 
-    const runtimeFor = (name: string): Effect.Effect<Runtime, EditError> =>
+    const runtimeFor = (name: string): Effect.Effect<Runtime, CognitoSyncError | LocalStore.LocalStoreError> =>
       Effect.flatMap(identityId, (identity) => {
         const key: LocalStore.DatasetKey = { identityPoolId: poolId, identityId: identity, name }
         const id = JSON.stringify([identity, name])
@@ -1174,25 +1174,9 @@ export const make = (
         lastSyncCount: () => read((dataset) => dataset.lastSyncCount),
         hasPendingChanges: () =>
           read((dataset) => dataset.deletedLocally || Object.values(dataset.records).some((record) => record.modified)),
-        synchronize: () =>
-          Effect.flatMap(
-            Effect.catchIf(
-              runtimeFor(name),
-              (error): error is SyncValidationError => error._tag === "SyncValidationError",
-              (error) => Effect.die(error)
-            ),
-            synchronize
-          ),
-        subscribe: () =>
-          Effect.flatMap(
-            runtimeFor(name).pipe(Effect.orDieWith(() => "unreachable")),
-            (runtime) => subscription(runtime, true)
-          ),
-        unsubscribe: () =>
-          Effect.flatMap(
-            runtimeFor(name).pipe(Effect.orDieWith(() => "unreachable")),
-            (runtime) => subscription(runtime, false)
-          )
+        synchronize: () => withRuntime(synchronize),
+        subscribe: () => withRuntime((runtime) => subscription(runtime, true)),
+        unsubscribe: () => withRuntime((runtime) => subscription(runtime, false))
       }
     }
 
@@ -1287,11 +1271,7 @@ export const make = (
           ) return Option.none()
           const valid = validateName(payload.datasetName)
           if (Either.isLeft(valid)) return yield* valid.left
-          const runtime = yield* Effect.catchIf(
-            runtimeFor(payload.datasetName),
-            (error): error is SyncValidationError => error._tag === "SyncValidationError",
-            (error) => Effect.die(error)
-          )
+          const runtime = yield* runtimeFor(payload.datasetName)
           const local = yield* Ref.get(runtime.state)
           if (count <= local.lastSyncCount) return Option.none()
           return Option.some(yield* synchronize(runtime))
