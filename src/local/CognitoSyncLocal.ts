@@ -14,8 +14,6 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import * as CognitoSync from "../CognitoSync.js"
 import {
   type CognitoSyncError,
@@ -25,21 +23,10 @@ import {
   type ModeledError,
   TooManyRequestsException
 } from "../CognitoSyncError.js"
-import { codecOf, encodeRequest, validationError } from "../internal/restJson.js"
+import { codecOf, encodeRequest } from "../internal/restJson.js"
 import type * as Operations from "../Operations.js"
 import * as Engine from "./Engine.js"
 import * as Faults from "./Faults.js"
-
-const validators = new WeakMap<Operations.Any, (input: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
-
-const validate = (op: Operations.Any, input: unknown) => {
-  let validator = validators.get(op)
-  if (validator === undefined) {
-    validator = Schema.validateEither(op.input, { errors: "first" })
-    validators.set(op, validator)
-  }
-  return validator(input)
-}
 
 /**
  * Makes the service over an engine. `caller` sets whose credentials the calls use: developer credentials by
@@ -57,14 +44,11 @@ export const makeService = (
   return CognitoSync.fromInvoker((op, input) =>
     Effect.withSpan(
       Effect.suspend((): Effect.Effect<unknown, CognitoSyncError> => {
-        const valid = validate(op, input)
-        if (Either.isLeft(valid)) {
-          return Effect.fail(validationError(op.name, valid.left))
-        }
-        // What the remote client refuses to send (a "." or ".." label, a lone surrogate), this one refuses too.
-        const sendable = encodeRequest(op, valid.right)
+        // The remote client's own check, so both refuse the same inputs with the same errors: the model's
+        // constraints, and what cannot be sent (a "." or ".." label, a lone surrogate).
+        const sendable = encodeRequest(op, input)
         if (Either.isLeft(sendable)) return Effect.fail(sendable.left)
-        const call = engine.invoke(op.name as Operations.OperationName, valid.right as never, { caller })
+        const call = engine.invoke(op.name as Operations.OperationName, input as never, { caller })
         return (injector === undefined ? call : withFaults(injector, op.name, call)).pipe(
           Effect.catchAll((error) =>
             // An error the operation does not model reaches the caller as the client would report it.
