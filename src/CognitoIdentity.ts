@@ -23,7 +23,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { CognitoSyncCredentialsError } from "./CognitoSyncError.js"
 import * as Credentials from "./Credentials.js"
-import { errorCodeOf } from "./internal/restJson.js"
+import { errorCodeOf, messageOf, parseJson } from "./internal/restJson.js"
 import { EpochSeconds } from "./Schemas.js"
 
 /**
@@ -76,12 +76,6 @@ const GetCredentialsOutput = Schema.Struct({
   })
 })
 
-const messageOf = (json: unknown): string | undefined => {
-  if (typeof json !== "object" || json === null) return undefined
-  const { Message, message } = json as { readonly message?: unknown; readonly Message?: unknown }
-  return typeof message === "string" ? message : typeof Message === "string" ? Message : undefined
-}
-
 const endpointOf = (options: Options): string =>
   options.endpoint ??
     `https://cognito-identity.${options.region}.${
@@ -116,12 +110,7 @@ export const call = <A, I>(
         })
       )
     )
-    let json: unknown
-    try {
-      json = response.text === "" ? {} : JSON.parse(response.text)
-    } catch {
-      json = undefined
-    }
+    const json = parseJson(response.text)
     if (response.response.status < 200 || response.response.status >= 300) {
       const code = errorCodeOf(response.response.headers, json)
       const message = messageOf(json) ?? code

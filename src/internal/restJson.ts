@@ -178,7 +178,8 @@ export interface RawResponse {
   readonly body: string
 }
 
-const parseJson = (text: string): unknown => {
+/** Parses an answer's body: `{}` when empty, undefined when not JSON. @internal */
+export const parseJson = (text: string): unknown => {
   if (text.trim() === "") return {}
   try {
     return JSON.parse(text)
@@ -221,13 +222,17 @@ export const errorCodeOf = (headers: RawResponse["headers"], body: unknown): str
   return "Unknown"
 }
 
-const errorMessageOf = (body: unknown, code: string, status: number): string => {
+/** The message of an error answer's body: `message`, else `Message`. @internal */
+export const messageOf = (body: unknown): string | undefined => {
   if (isObject(body)) {
     if (typeof body.message === "string") return body.message
     if (typeof body.Message === "string") return body.Message
   }
-  return `${code} (HTTP ${status})`
+  return undefined
 }
+
+const errorMessageOf = (body: unknown, code: string, status: number): string =>
+  messageOf(body) ?? `${code} (HTTP ${status})`
 
 /** Builds the tagged error of an error answer: the operation's modeled class, or the unmodeled-code error. @internal */
 export const decodeError = (op: Operations.Any, response: RawResponse): E.ServiceError => {
