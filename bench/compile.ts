@@ -3,6 +3,7 @@
  * slower side by side): each script compiles its processes' entry points into `.bench-out/` with esbuild first.
  */
 import * as esbuild from "esbuild"
+import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
 
 /** The repository's root, with a trailing slash. */
@@ -26,3 +27,18 @@ export const compile = (entryPoints: { readonly [name: string]: string }) =>
     packages: "external",
     logLevel: "warning"
   })
+
+/** The machine's load averages, as `1.0 2.0 3.0`. */
+export const loadAverages = (): string => Os.loadavg().map((n) => n.toFixed(1)).join(" ")
+
+/** The date, Node and machine of a run, for the head of a results section. */
+export const runEnvironment = (loadAtStart: string, seconds: number): string => {
+  const cpus = Os.cpus()
+  return `Date: ${
+    new Date().toISOString().slice(0, 10)
+  }. Node ${process.version} on ${process.platform}/${process.arch}, ${cpus.length} × ${
+    cpus[0]?.model.trim() ?? "unknown CPU"
+  } (shared with other jobs: load average ${loadAtStart} at the start, ${loadAverages()} at the end). The run took ${
+    seconds.toFixed(0)
+  } s.`
+}

@@ -18,8 +18,7 @@
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
-import * as Os from "node:os"
-import { compile, outDir, root } from "./compile.js"
+import { compile, loadAverages, outDir, root, runEnvironment } from "./compile.js"
 import { median } from "./cpu.js"
 
 const docsPath = `${root}docs/benchmarks.md`
@@ -85,7 +84,7 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits)
 
 const main = async () => {
   const t0 = performance.now()
-  const loadAtStart = Os.loadavg().map((n) => fmt(n, 1)).join(" ")
+  const loadAtStart = loadAverages()
   await compile({ "local-server": "bench/localServers.ts", "local-driver": "bench/localDriver.ts" })
   const servers = {
     emulator: spawn("local-server.mjs", ["emulator"]),
@@ -149,13 +148,9 @@ const main = async () => {
     const text = [
       "## Emulator throughput",
       "",
-      `Command: \`npm run bench:local\` (\`tsx --conditions=source bench/local.ts\`); ${done} interleaved rounds (${rounds} asked). Date: ${
-        new Date().toISOString().slice(0, 10)
-      }. Node ${process.version} on ${process.platform}/${process.arch}, ${Os.cpus().length} × ${
-        Os.cpus()[0]?.model.trim() ?? "unknown CPU"
-      } (shared: load average ${loadAtStart} at the start, ${
-        Os.loadavg().map((n) => fmt(n, 1)).join(" ")
-      } at the end). The run took ${fmt(seconds)} s.`,
+      `Command: \`npm run bench:local\` (\`tsx --conditions=source bench/local.ts\`); ${done} interleaved rounds (${rounds} asked). ${
+        runEnvironment(loadAtStart, seconds)
+      }`,
       "",
       `Cycles of ListRecords (the whole dataset, 10 records) then UpdateRecords (one record, with the returned token and sync count) over 256 datasets of 64 identities, from one client process (signed global \`fetch\`); each server in its own process. A batch is at most ${
         batch[1].maxCycles

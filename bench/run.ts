@@ -20,11 +20,10 @@
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
 import type { BreakdownRow } from "./breakdown.js"
 import { type BundleResults, runBundleBench } from "./bundle.js"
-import { compile, outDir, root } from "./compile.js"
+import { compile, loadAverages, outDir, root, runEnvironment } from "./compile.js"
 import { type Column, concurrencies, type CpuOptions, type CpuResults, median, operations } from "./cpu.js"
 import { hashes, type SignResults } from "./sign.js"
 
@@ -46,7 +45,7 @@ const watchdog = setTimeout(() => {
 }, 170_000)
 watchdog.unref()
 
-const loadAtStart = Os.loadavg().map((n) => n.toFixed(1)).join(" ")
+const loadAtStart = loadAverages()
 
 const log = (line: string) => console.log(`[bench] ${line}`)
 
@@ -179,19 +178,12 @@ const report = (
   bundle: BundleResults,
   seconds: number
 ) => {
-  const cpus = Os.cpus()
   return [
     "## Latest results",
     "",
     `Command: \`npm run bench\` (\`tsx --conditions=source bench/run.ts\`); ${
       cpu["ours-fetch"].listRecords[1].rounds.length
-    } interleaved rounds of the CPU benchmark (${rounds} asked). Date: ${
-      new Date().toISOString().slice(0, 10)
-    }. Node ${process.version} on ${process.platform}/${process.arch}, ${cpus.length} × ${
-      cpus[0]?.model.trim() ?? "unknown CPU"
-    } (shared with other jobs: load average ${loadAtStart} at the start, ${
-      Os.loadavg().map((n) => fmt(n, 1)).join(" ")
-    } at the end). The whole run took ${fmt(seconds)} s.`,
+    } interleaved rounds of the CPU benchmark (${rounds} asked). ${runEnvironment(loadAtStart, seconds)}`,
     "",
     "### Against the targets",
     "",

@@ -14,8 +14,7 @@
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
-import * as Os from "node:os"
-import { compile, outDir, root } from "./compile.js"
+import { compile, loadAverages, outDir, root, runEnvironment } from "./compile.js"
 import { median } from "./cpu.js"
 import { recordCount, type Step, type StepResult, steps, type SyncOptions, valueLength } from "./syncWorker.js"
 
@@ -62,7 +61,7 @@ const requestsOf = (results: ReadonlyArray<StepResult>) => {
 
 const main = async () => {
   const t0 = performance.now()
-  const loadAtStart = Os.loadavg().map((n) => fmt(n, 1)).join(" ")
+  const loadAtStart = loadAverages()
   await compile({ "sync-worker": "bench/syncWorker.ts", "local-server": "bench/localServers.ts" })
   const results = await runWorker({ repetitions, budgetMillis: 35_000, serverPath: `${outDir}/local-server.mjs` })
   const done = results[steps[0]].length
@@ -72,13 +71,9 @@ const main = async () => {
   const text = [
     "## Sync engine against the local server",
     "",
-    `Command: \`npm run bench:sync\` (\`tsx --conditions=source bench/sync.ts\`); ${done} repetitions (${repetitions} asked) after one warm-up, each on a fresh identity. Date: ${
-      new Date().toISOString().slice(0, 10)
-    }. Node ${process.version} on ${process.platform}/${process.arch}, ${Os.cpus().length} × ${
-      Os.cpus()[0]?.model.trim() ?? "unknown CPU"
-    } (shared: load average ${loadAtStart} at the start, ${
-      Os.loadavg().map((n) => fmt(n, 1)).join(" ")
-    } at the end). The run took ${fmt(seconds)} s.`,
+    `Command: \`npm run bench:sync\` (\`tsx --conditions=source bench/sync.ts\`); ${done} repetitions (${repetitions} asked) after one warm-up, each on a fresh identity. ${
+      runEnvironment(loadAtStart, seconds)
+    }`,
     "",
     `Two devices (\`SyncManager\` on an in-memory \`LocalStore\` each) share this library's client on \`NodeHttpClient.layerUndici\`; the emulator (\`LocalServer.start\`, port 0) runs in its own process. The dataset is ${recordCount} records of a 5-character key and ${valueLength} characters (${
       recordCount * (5 + valueLength)
