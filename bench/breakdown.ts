@@ -17,7 +17,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { CognitoSync, Operations } from "../src/index.js"
 import * as RestJson from "../src/internal/restJson.js"
-import { makeSigner, sign } from "../src/internal/signer.js"
+import { makeSigner } from "../src/internal/signer.js"
 import { median } from "./cpu.js"
 import { listInput, listRecordsBody, updateBody, updateInput, updateRecordsBody } from "./fixtures.js"
 
@@ -109,8 +109,8 @@ export const runBreakdown = async (
     ],
     [
       "sign (SigV4, node:crypto)",
-      () => sign(signer, url, encodedList.right, new Date()),
-      () => sign(signer, url, encodedUpdate.right, new Date())
+      () => signer.sign(url, encodedList.right, new Date()),
+      () => signer.sign(url, encodedUpdate.right, new Date())
     ],
     [
       "decodeResponse (JSON.parse + Schema decode)",

@@ -115,11 +115,15 @@ const ratioTable = (cpu: CpuResults) => {
 
 const signTable = (sign: SignResults) =>
   [
-    "| SHA-256 | ListRecords (GET) µs | UpdateRecords (POST, body) µs |",
+    "| signer, SHA-256 | ListRecords (GET) µs | UpdateRecords (POST, body) µs |",
     "| --- | ---: | ---: |",
     ...hashes.map((hash) =>
-      `| ${hash}${
-        hash === "node:crypto" ? " (`#sha256` on Node)" : hash === "sha256-js" ? " (`#sha256` elsewhere)" : ""
+      `| ${
+        hash === "node:crypto"
+          ? "ours, node:crypto (`#sha256` on Node)"
+          : hash === "sha256-js"
+          ? "ours, sha256-js (`#sha256` elsewhere)"
+          : `@smithy/signature-v4 ${hash}`
       } | ${fmt(sign[hash].listRecords, 1)} | ${fmt(sign[hash].updateRecords, 1)} |`
     )
   ].join("\n")

@@ -1,20 +1,23 @@
 /**
  * SigV4 signing alone: CPU µs per signature of a ListRecords request (GET, query, no body) and an UpdateRecords
- * request (POST, 2-patch JSON body), through this library's `sign` (src/internal/signer.ts) with each SHA-256:
+ * request (POST, 2-patch JSON body):
  *
- * - `node:crypto`: src/internal/sha256Node.ts, what `#sha256` picks on Node;
- * - `sha256-js`: `@aws-crypto/sha256-js` (src/internal/sha256Portable.ts), what browsers and edge runtimes get;
- * - `webcrypto`: a `crypto.subtle` SHA-256 / HMAC (async, one key import per HMAC), for comparison only.
+ * - `node:crypto`: this library's synchronous signer (src/internal/signer.ts) with src/internal/sha256Node.ts, what
+ *   `#sha256` picks on Node;
+ * - `sha256-js`: the same signer with `@aws-crypto/sha256-js` (src/internal/sha256Portable.ts), what browsers and
+ *   edge runtimes get;
+ * - `SignatureV4.sign, node:crypto` and `SignatureV4.sign, webcrypto`: `@smithy/signature-v4`'s own async `sign`
+ *   with Node's hash and with a `crypto.subtle` SHA-256 / HMAC (one key import per HMAC), for comparison.
  *
- * The signer caches the derived signing key per day, as in real use, so a signature is two body/canonical-request
+ * Every signer caches the derived signing key per day, as in real use, so a signature is two body/canonical-request
  * hashes and one HMAC. The implementations are interleaved in rounds; figures are medians.
  */
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import type { EncodedRequest } from "../src/internal/restJson.js"
-import { Sha256 as NodeSha256 } from "../src/internal/sha256Node.js"
-import { Sha256 as PortableSha256 } from "../src/internal/sha256Portable.js"
-import { makeSigner, sign } from "../src/internal/signer.js"
+import * as NodeHash from "../src/internal/sha256Node.js"
+import * as PortableHash from "../src/internal/sha256Portable.js"
+import { makeSigner } from "../src/internal/signer.js"
 import { median } from "./cpu.js"
 
 type Source = string | ArrayBuffer | ArrayBufferView
@@ -53,7 +56,12 @@ class WebCryptoSha256 {
   }
 }
 
-export const hashes = ["node:crypto", "sha256-js", "webcrypto"] as const
+export const hashes = [
+  "node:crypto",
+  "sha256-js",
+  "SignatureV4.sign, node:crypto",
+  "SignatureV4.sign, webcrypto"
+] as const
 export type HashName = (typeof hashes)[number]
 
 export type SignResults = Record<HashName, { readonly listRecords: number; readonly updateRecords: number }>
@@ -98,16 +106,32 @@ const updateRequest: EncodedRequest = {
   })
 }
 
-const signerOf = (hash: HashName): SignatureV4 => {
+type Sign = (request: EncodedRequest, date: Date) => unknown
+
+const signerOf = (hash: HashName): Sign => {
   switch (hash) {
     case "node:crypto":
-      return makeSigner(credentials, "us-east-1")
+      return ours(makeSigner(credentials, "us-east-1"))
     case "sha256-js":
-      return new SignatureV4({ ...baseInit, sha256: PortableSha256 })
-    case "webcrypto":
-      return new SignatureV4({ ...baseInit, sha256: WebCryptoSha256 })
+      return ours(makeSigner(credentials, "us-east-1", { hash: PortableHash }))
+    case "SignatureV4.sign, node:crypto":
+      return smithy(new SignatureV4({ ...baseInit, sha256: NodeHash.Sha256 }))
+    case "SignatureV4.sign, webcrypto":
+      return smithy(new SignatureV4({ ...baseInit, sha256: WebCryptoSha256 }))
   }
 }
+const ours = (signer: ReturnType<typeof makeSigner>): Sign => (request, date) => signer.sign(url, request, date)
+const smithy = (signer: SignatureV4): Sign => (request, date) =>
+  signer.sign({
+    method: request.method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: request.path,
+    query: request.query,
+    headers: { ...request.headers, host: url.host },
+    body: request.body
+  }, { signingDate: date })
 const baseInit = {
   service: "cognito-sync",
   region: "us-east-1",
@@ -115,7 +139,7 @@ const baseInit = {
 }
 
 const measure = async (
-  signer: SignatureV4,
+  sign: Sign,
   request: EncodedRequest,
   count: number,
   maxMillis = 1_000
@@ -125,7 +149,7 @@ const measure = async (
   const cpu0 = process.cpuUsage()
   let done = 0
   while (done < count && (done < 10 || performance.now() < deadline)) {
-    await sign(signer, url, request, date)
+    await sign(request, date)
     done++
   }
   const cpu = process.cpuUsage(cpu0)
@@ -167,5 +191,5 @@ export const runSignBench = async (
 /** Whether `#sha256` resolved to Node's crypto in this process (it should, under the `source` or `node` condition). */
 export const sha256IsNode = async (): Promise<boolean> => {
   const { Sha256 } = await import("#sha256")
-  return Sha256 === NodeSha256
+  return Sha256 === NodeHash.Sha256
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as fc from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import { createHash, createHmac } from "node:crypto"
@@ -9,10 +10,10 @@ import { inspect } from "node:util"
 import type * as CognitoSync from "../src/CognitoSync.js"
 import * as E from "../src/CognitoSyncError.js"
 import * as Credentials from "../src/Credentials.js"
-import type { EncodedRequest } from "../src/internal/restJson.js"
-import { Sha256 as Sha256Node } from "../src/internal/sha256Node.js"
-import { Sha256 as Sha256Portable } from "../src/internal/sha256Portable.js"
-import { makeSigner, sign } from "../src/internal/signer.js"
+import { type EncodedRequest, encodeUriComponent } from "../src/internal/restJson.js"
+import * as Sha256Node from "../src/internal/sha256Node.js"
+import * as Sha256Portable from "../src/internal/sha256Portable.js"
+import { makeSigner } from "../src/internal/signer.js"
 import {
   ACCESS_KEY_ID,
   brokenBody,
@@ -161,29 +162,26 @@ const vectors: ReadonlyArray<{
 
 describe("signer: AWS SigV4 test-suite vectors", () => {
   for (const vector of vectors) {
-    for (const [hashName, sha256] of [["node:crypto", Sha256Node], ["portable", Sha256Portable]] as const) {
-      it.effect(`${vector.name} with our sign() and the ${hashName} SHA-256`, () =>
-        Effect.promise(async () => {
-          const signer = new SignatureV4({
-            service: "service",
-            region: "us-east-1",
-            sha256,
-            credentials: vectorCredentials,
-            applyChecksum: false // the suite predates x-amz-content-sha256
-          })
-          const request: EncodedRequest = {
-            method: vector.method,
-            path: vector.path,
-            query: vector.query,
-            search: "",
-            headers: {},
-            body: undefined
-          }
-          const headers = await sign(signer, new URL("https://example.amazonaws.com"), request, new Date(signingTime))
-          expect(headers["x-amz-date"]).toBe("20150830T123600Z")
-          expect(headers.authorization).toBe(vectorAuthorization(vector.signature))
-          expect(headers.host).toBeUndefined()
-        }))
+    for (const [hashName, hash] of [["node:crypto", Sha256Node], ["portable", Sha256Portable]] as const) {
+      it(`${vector.name} with our signer and the ${hashName} SHA-256`, () => {
+        const signer = makeSigner(Credentials.normalize(vectorCredentials), "us-east-1", {
+          service: "service",
+          applyChecksum: false, // the suite predates x-amz-content-sha256
+          hash
+        })
+        const request: EncodedRequest = {
+          method: vector.method,
+          path: vector.path,
+          query: vector.query,
+          search: "",
+          headers: {},
+          body: undefined
+        }
+        const headers = signer.sign(new URL("https://example.amazonaws.com"), request, new Date(signingTime))
+        expect(headers["x-amz-date"]).toBe("20150830T123600Z")
+        expect(headers.authorization).toBe(vectorAuthorization(vector.signature))
+        expect(headers.host).toBeUndefined()
+      })
     }
 
     it(`${vector.name} with the independent implementation (checks the test's own oracle)`, () => {
@@ -304,19 +302,72 @@ describe("signer: our signatures verify when recomputed independently", () => {
       expect(authorization.signature).toBe(expected.signature)
     }))
 
-  it.effect("makeSigner signs for the cognito-sync service", () =>
+  it("makeSigner signs for the cognito-sync service", () => {
+    const signer = makeSigner(Credentials.normalize(vectorCredentials), "us-east-1")
+    const headers = signer.sign(new URL("https://example.amazonaws.com"), {
+      method: "GET",
+      path: "/",
+      query: {},
+      search: "",
+      headers: {},
+      body: undefined
+    }, new Date(signingTime))
+    expect(headers.authorization).toContain("Credential=AKIDEXAMPLE/20150830/us-east-1/cognito-sync/aws4_request")
+  })
+})
+
+describe("signer: the same headers as @smithy/signature-v4's SignatureV4.sign", () => {
+  const text = fc.string({ unit: "grapheme", maxLength: 12 })
+  const segment = fc.oneof(text.map(encodeUriComponent), fc.constantFrom(".", "..", "", "a%3Ab", "~-_."))
+  const requests = fc.record({
+    method: fc.constantFrom("GET" as const, "POST" as const, "DELETE" as const),
+    path: fc.array(segment, { maxLength: 5 }).map((segments) => `/${segments.join("/")}`),
+    query: fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), text, { maxKeys: 3 }),
+    headers: fc.dictionary(
+      fc.constantFrom("content-type", "x-amz-client-context", "X-Custom", "user-agent", "content-length"),
+      fc.string({ unit: fc.constantFrom("a", " ", "\t", "b", "="), maxLength: 10 }),
+      { maxKeys: 3 }
+    ),
+    body: fc.option(text, { nil: undefined }),
+    host: fc.constantFrom("cognito-sync.us-east-1.amazonaws.com", "127.0.0.1:4599", "[::1]:8080"),
+    time: fc.integer({ min: 0, max: 4102444800000 }),
+    sessionToken: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined })
+  })
+
+  it.effect.prop("for any request, date, host and credentials", [requests], ([request]) =>
     Effect.promise(async () => {
-      const signer = makeSigner(Credentials.normalize(vectorCredentials), "us-east-1")
-      const headers = await sign(signer, new URL("https://example.amazonaws.com"), {
-        method: "GET",
-        path: "/",
-        query: {},
-        search: "",
-        headers: {},
-        body: undefined
-      }, new Date(signingTime))
-      expect(headers.authorization).toContain("Credential=AKIDEXAMPLE/20150830/us-east-1/cognito-sync/aws4_request")
-    }))
+      const credentials = {
+        ...vectorCredentials,
+        ...(request.sessionToken === undefined ? {} : { sessionToken: request.sessionToken })
+      }
+      const url = new URL(`http://${request.host}`)
+      const encoded: EncodedRequest = { ...request, search: "" }
+      const ours = makeSigner(Credentials.normalize(credentials), "eu-west-1").sign(
+        url,
+        encoded,
+        new Date(request.time)
+      )
+      const theirs = await new SignatureV4({
+        service: "cognito-sync",
+        region: "eu-west-1",
+        sha256: Sha256Node.Sha256,
+        credentials
+      }).sign({
+        method: request.method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port === "" ? {} : { port: Number(url.port) }),
+        path: request.path,
+        query: request.query,
+        headers: { ...request.headers, host: url.host },
+        body: request.body
+      }, {
+        signingDate: new Date(request.time),
+        unsignableHeaders: new Set(["content-length", "user-agent", "traceparent", "b3"])
+      })
+      const { host: _host, ...expected } = theirs.headers
+      expect(ours).toStrictEqual(expected)
+    }), { fastCheck: { numRuns: 300 } })
 })
 
 describe("signer: time, session token", () => {

@@ -1,9 +1,10 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { timeoutFail } from "../src/internal/httpInvoker.js"
+import { timeoutFail as timeoutFailOn } from "../src/internal/timeout.js"
 import * as Retry from "../src/Retry.js"
 import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok, POOL_ID } from "./support/fakes.js"
 
@@ -11,6 +12,10 @@ import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok,
 // `Effect.timeoutFail`; the default clock takes a cheaper path of one fork and a timer).
 
 const dataset = { IdentityPoolId: POOL_ID, IdentityId: IDENTITY_ID, DatasetName: DATASET }
+
+const clock = Clock.make()
+const timeoutFail = <A, E, E2>(self: Effect.Effect<A, E>, millis: number, onTimeout: () => E2) =>
+  timeoutFailOn(self, clock, millis, onTimeout)
 
 const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
 

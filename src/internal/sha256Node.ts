@@ -1,12 +1,28 @@
 /**
- * SHA-256 and HMAC-SHA-256 on Node's crypto, for the SigV4 signer. Chosen through the `#sha256` import map's
- * `node` condition, so browsers never see `node:crypto`.
+ * SHA-256 and HMAC-SHA-256 on Node's crypto, for SigV4. Chosen through the `#sha256` import map's `node`
+ * condition, so browsers never see `node:crypto`. Synchronous, as the signer is.
  *
  * @internal
  */
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto"
 
-/** @internal */
+/** The hex SHA-256 of a UTF-8 string. @internal */
+export const sha256Hex = (data: string): string => createHash("sha256").update(data, "utf8").digest("hex")
+
+/** The HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
+export const hmacSha256 = (key: string | Uint8Array, data: string): Uint8Array =>
+  createHmac("sha256", key).update(data, "utf8").digest()
+
+/** The hex HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
+export const hmacSha256Hex = (key: string | Uint8Array, data: string): string =>
+  createHmac("sha256", key).update(data, "utf8").digest("hex")
+
+/**
+ * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option (used by the emulator, which
+ * verifies signatures with it).
+ *
+ * @internal
+ */
 export class Sha256 {
   private readonly hash: Hash | Hmac
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {

@@ -1,11 +1,16 @@
 /**
- * SigV4 signing of an encoded request with `@smithy/signature-v4` (service `cognito-sync`). The secret leaves its
- * `Redacted` only here, inside the signer.
+ * SigV4 signing of an encoded request (service `cognito-sync`), synchronously.
+ *
+ * The canonical request (path normalisation and double encoding, query sorting and encoding, header selection and
+ * trimming) comes from `@smithy/signature-v4`. The rest of SigV4 is a fixed chain of hashes that this module runs
+ * with the synchronous `#sha256`: `SignatureV4.sign` is async, and its dozen awaits plus the trip through the event
+ * loop cost more than the hashing itself (docs/benchmarks.md). The signing key is derived once per day and kept
+ * here, so the secret leaves its `Redacted` only for that derivation.
  *
  * @internal
  */
-import { Sha256 } from "#sha256"
-import { SignatureV4 } from "@smithy/signature-v4"
+import * as Sha256 from "#sha256"
+import { createScope, getCanonicalHeaders, SignatureV4Base } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import type { AwsCredentials } from "../Credentials.js"
 import type { EncodedRequest } from "./restJson.js"
@@ -13,44 +18,93 @@ import type { EncodedRequest } from "./restJson.js"
 /** The signing name of Cognito Sync. @internal */
 export const signingName = "cognito-sync"
 
-/** A signer for one set of credentials and one region. @internal */
-export const makeSigner = (credentials: AwsCredentials, region: string): SignatureV4 =>
-  new SignatureV4({
-    service: signingName,
-    region,
-    sha256: Sha256,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: Redacted.value(credentials.secretAccessKey),
-      ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
-    }
-  })
+/** The synchronous hash functions the signer uses; `#sha256` by default. @internal */
+export interface HashFunctions {
+  readonly sha256Hex: (data: string) => string
+  readonly hmacSha256: (key: string | Uint8Array, data: string) => Uint8Array
+  readonly hmacSha256Hex: (key: string | Uint8Array, data: string) => string
+}
 
+/** @internal */
+export interface SignerOptions {
+  /** The signing name; `cognito-sync` unless a test signs for the SigV4 test suite's `service`. */
+  readonly service?: string | undefined
+  /** Whether to send `x-amz-content-sha256` (as `@smithy/signature-v4` does by default). */
+  readonly applyChecksum?: boolean | undefined
+  readonly hash?: HashFunctions | undefined
+}
+
+const algorithm = "AWS4-HMAC-SHA256"
 const unsignableHeaders = new Set(["content-length", "user-agent", "traceparent", "b3"])
 
-/**
- * Signs a request for `url` at `signingDate`. Returns the headers to send: the request's own plus `x-amz-date`,
- * `x-amz-content-sha256`, `authorization` and, with temporary credentials, `x-amz-security-token`. `host` is left
- * out (the transport sets it from the URL).
- *
- * @internal
- */
-export const sign = async (
-  signer: SignatureV4,
-  url: URL,
-  request: EncodedRequest,
-  signingDate: Date
-): Promise<Record<string, string>> => {
-  const signed = await signer.sign({
-    method: request.method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port === "" ? {} : { port: Number(url.port) }),
-    path: request.path,
-    query: request.query,
-    headers: { ...request.headers, host: url.host },
-    body: request.body
-  }, { signingDate, unsignableHeaders })
-  const { host: _host, ...headers } = signed.headers
-  return headers
+/** Signs requests for one set of credentials and one region. @internal */
+export class Signer extends SignatureV4Base {
+  private readonly hash: HashFunctions
+  private readonly emptyPayloadHash: string
+  private signingKey: { readonly shortDate: string; readonly key: Uint8Array } | undefined
+
+  constructor(
+    private readonly credentials: AwsCredentials,
+    private readonly region: string,
+    options?: SignerOptions
+  ) {
+    // Only the canonicalisation of `SignatureV4Base` is used: it reads neither its credentials nor its hash.
+    super({
+      service: options?.service ?? signingName,
+      applyChecksum: options?.applyChecksum ?? true,
+      region,
+      sha256: Sha256.Sha256,
+      credentials: { accessKeyId: "", secretAccessKey: "" }
+    })
+    this.hash = options?.hash ?? Sha256
+    this.emptyPayloadHash = this.hash.sha256Hex("")
+  }
+
+  /**
+   * Signs a request for `url` at `signingDate`. Returns the headers to send: the request's own plus `x-amz-date`,
+   * `x-amz-content-sha256`, `authorization` and, with temporary credentials, `x-amz-security-token`. `host` is
+   * signed but left out (the transport sets it from the URL).
+   */
+  sign(url: URL, request: EncodedRequest, signingDate: Date): Record<string, string> {
+    const { longDate, shortDate } = this.formatDate(signingDate)
+    const scope = createScope(shortDate, this.region, this.service)
+    const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body)
+    const headers: Record<string, string> = { ...request.headers, "x-amz-date": longDate }
+    if (this.credentials.sessionToken !== undefined) {
+      headers["x-amz-security-token"] = Redacted.value(this.credentials.sessionToken)
+    }
+    if (this.applyChecksum) headers["x-amz-content-sha256"] = payloadHash
+    const toSign = {
+      method: request.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      path: request.path,
+      query: request.query,
+      headers: { ...headers, host: url.host }
+    }
+    const canonicalHeaders = getCanonicalHeaders(toSign, unsignableHeaders)
+    const canonicalRequest = this.createCanonicalRequest(toSign, canonicalHeaders, payloadHash)
+    const stringToSign = `${algorithm}\n${longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
+    const signature = this.hash.hmacSha256Hex(this.keyFor(shortDate), stringToSign)
+    headers.authorization = `${algorithm} Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${
+      this.getCanonicalHeaderList(canonicalHeaders)
+    }, Signature=${signature}`
+    return headers
+  }
+
+  /** The day's signing key: HMAC chain over the date, region, service and `aws4_request`. */
+  private keyFor(shortDate: string): Uint8Array {
+    if (this.signingKey?.shortDate !== shortDate) {
+      let key: string | Uint8Array = `AWS4${Redacted.value(this.credentials.secretAccessKey)}`
+      for (const part of [shortDate, this.region, this.service, "aws4_request"]) {
+        key = this.hash.hmacSha256(key, part)
+      }
+      this.signingKey = { shortDate, key: key as Uint8Array }
+    }
+    return this.signingKey.key
+  }
 }
+
+/** A signer for one set of credentials and one region. @internal */
+export const makeSigner = (credentials: AwsCredentials, region: string, options?: SignerOptions): Signer =>
+  new Signer(credentials, region, options)

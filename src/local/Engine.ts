@@ -828,9 +828,15 @@ const poolUsage = (poolId: string, pool: PoolState): S.IdentityPoolUsage => ({
 
 const poolConfiguration = (poolId: string, pool: PoolState): CognitoSync.Output<"GetIdentityPoolConfiguration"> => ({
   IdentityPoolId: poolId,
-  ...(pool.pushSync === undefined ? {} : { PushSync: pool.pushSync }),
-  ...(pool.cognitoStreams === undefined ? {} : { CognitoStreams: pool.cognitoStreams })
+  ...(pool.pushSync === undefined ? {} : { PushSync: setMembers(pool.pushSync) }),
+  ...(pool.cognitoStreams === undefined ? {} : { CognitoStreams: setMembers(pool.cognitoStreams) })
 })
+
+/** The members of a configuration that are set: an output leaves a member out rather than holding `undefined`. */
+const setMembers = <A extends object>(value: A): { [K in keyof A]: Exclude<A[K], undefined> } =>
+  Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as {
+    [K in keyof A]: Exclude<A[K], undefined>
+  }
 
 const changeSubscription = (
   state: EngineState,
