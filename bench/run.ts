@@ -121,8 +121,8 @@ const signTable = (sign: SignResults) =>
       `| ${
         hash === "node:crypto"
           ? "ours, node:crypto (`#sha256` on Node)"
-          : hash === "sha256-js"
-          ? "ours, sha256-js (`#sha256` elsewhere)"
+          : hash === "portable"
+          ? "ours, portable JavaScript (`#sha256` elsewhere)"
           : `@smithy/signature-v4 ${hash}`
       } | ${fmt(sign[hash].listRecords, 1)} | ${fmt(sign[hash].updateRecords, 1)} |`
     )

@@ -4,7 +4,7 @@
  *
  * - `node:crypto`: this library's synchronous signer (src/internal/signer.ts) with src/internal/sha256Node.ts, what
  *   `#sha256` picks on Node;
- * - `sha256-js`: the same signer with `@aws-crypto/sha256-js` (src/internal/sha256Portable.ts), what browsers and
+ * - `portable`: the same signer with the JavaScript SHA-256 of src/internal/sha256Portable.ts, what browsers and
  *   edge runtimes get;
  * - `SignatureV4.sign, node:crypto` and `SignatureV4.sign, webcrypto`: `@smithy/signature-v4`'s own async `sign`
  *   with Node's hash and with a `crypto.subtle` SHA-256 / HMAC (one key import per HMAC), for comparison.
@@ -58,7 +58,7 @@ class WebCryptoSha256 {
 
 export const hashes = [
   "node:crypto",
-  "sha256-js",
+  "portable",
   "SignatureV4.sign, node:crypto",
   "SignatureV4.sign, webcrypto"
 ] as const
@@ -112,7 +112,7 @@ const signerOf = (hash: HashName): Sign => {
   switch (hash) {
     case "node:crypto":
       return ours(makeSigner(credentials, "us-east-1"))
-    case "sha256-js":
+    case "portable":
       return ours(makeSigner(credentials, "us-east-1", { hash: PortableHash }))
     case "SignatureV4.sign, node:crypto":
       return smithy(new SignatureV4({ ...baseInit, sha256: NodeHash.Sha256 }))

@@ -326,17 +326,20 @@ export const layer = (options: Options): Layer.Layer<CognitoSync, never, HttpCli
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<Options> = Config.all({
-  region: Config.string("AWS_REGION").pipe(Config.orElse(() => Config.string("AWS_DEFAULT_REGION"))),
-  credentials: Credentials.config,
-  endpoint: Config.option(
-    Config.string("AWS_ENDPOINT_URL_COGNITO_SYNC").pipe(Config.orElse(() => Config.string("AWS_ENDPOINT_URL")))
-  )
-}).pipe(Config.map(({ credentials, endpoint, region }): Options => ({
-  region,
-  credentials,
-  ...(Option.isSome(endpoint) ? { endpoint: endpoint.value } : {})
-})))
+export const config: Config.Config<Options> = /* @__PURE__ */ Config.suspend(() =>
+  // Built lazily in a pure-annotated call, so a bundle that never reads it leaves `Config` out.
+  Config.all({
+    region: Config.string("AWS_REGION").pipe(Config.orElse(() => Config.string("AWS_DEFAULT_REGION"))),
+    credentials: Credentials.config,
+    endpoint: Config.option(
+      Config.string("AWS_ENDPOINT_URL_COGNITO_SYNC").pipe(Config.orElse(() => Config.string("AWS_ENDPOINT_URL")))
+    )
+  }).pipe(Config.map(({ credentials, endpoint, region }): Options => ({
+    region,
+    credentials,
+    ...(Option.isSome(endpoint) ? { endpoint: endpoint.value } : {})
+  })))
+)
 
 /**
  * A layer of the service configured from `Config` (see {@link config}); `overrides` set the options that have

@@ -117,15 +117,18 @@ export const fromInput = (input: CredentialsInput | CredentialsProvider): Creden
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<AwsCredentials> = Config.all({
-  accessKeyId: Config.string("AWS_ACCESS_KEY_ID"),
-  secretAccessKey: Config.redacted("AWS_SECRET_ACCESS_KEY"),
-  sessionToken: Config.option(Config.redacted("AWS_SESSION_TOKEN"))
-}).pipe(Config.map(({ accessKeyId, secretAccessKey, sessionToken }) => ({
-  accessKeyId,
-  secretAccessKey,
-  ...(Option.isSome(sessionToken) ? { sessionToken: sessionToken.value } : {})
-})))
+export const config: Config.Config<AwsCredentials> = /* @__PURE__ */ Config.suspend(() =>
+  // Built lazily in a pure-annotated call, so a bundle that never reads it leaves `Config` out.
+  Config.all({
+    accessKeyId: Config.string("AWS_ACCESS_KEY_ID"),
+    secretAccessKey: Config.redacted("AWS_SECRET_ACCESS_KEY"),
+    sessionToken: Config.option(Config.redacted("AWS_SESSION_TOKEN"))
+  }).pipe(Config.map(({ accessKeyId, secretAccessKey, sessionToken }) => ({
+    accessKeyId,
+    secretAccessKey,
+    ...(Option.isSome(sessionToken) ? { sessionToken: sessionToken.value } : {})
+  })))
+)
 
 /**
  * A provider of the credentials found in `Config` (see {@link config}).
@@ -133,7 +136,7 @@ export const config: Config.Config<AwsCredentials> = Config.all({
  * @since 0.1.0
  * @category constructors
  */
-export const fromConfig: Effect.Effect<CredentialsProvider, ConfigError.ConfigError> = Effect.map(
+export const fromConfig: Effect.Effect<CredentialsProvider, ConfigError.ConfigError> = /* @__PURE__ */ Effect.map(
   config,
   (credentials): CredentialsProvider => ({
     [TypeId]: TypeId,

@@ -6,12 +6,15 @@
  */
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto"
 
+/** The SHA-256 of a UTF-8 string or of bytes. @internal */
+export const sha256 = (data: string | Uint8Array): Uint8Array => createHash("sha256").update(data).digest()
+
 /** The hex SHA-256 of a UTF-8 string. @internal */
 export const sha256Hex = (data: string): string => createHash("sha256").update(data, "utf8").digest("hex")
 
-/** The HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
-export const hmacSha256 = (key: string | Uint8Array, data: string): Uint8Array =>
-  createHmac("sha256", key).update(data, "utf8").digest()
+/** The HMAC-SHA-256 of a UTF-8 string (or bytes) under `key`. @internal */
+export const hmacSha256 = (key: string | Uint8Array, data: string | Uint8Array): Uint8Array =>
+  createHmac("sha256", key).update(data).digest()
 
 /** The hex HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
 export const hmacSha256Hex = (key: string | Uint8Array, data: string): string =>

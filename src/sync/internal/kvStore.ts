@@ -19,7 +19,7 @@
  *
  * @internal
  */
-import { Sha256 } from "@aws-crypto/sha256-js"
+import { sha256 } from "#sha256"
 import * as PlatformError from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Effect from "effect/Effect"
@@ -127,10 +127,8 @@ export type Kind = "dataset" | "index" | "identity"
  */
 export const baseKey = (kind: Kind, names: ReadonlyArray<string>): Effect.Effect<string> =>
   Effect.sync(() => {
-    // The portable hash, synchronously: the same keys on every runtime.
-    const hash = new Sha256()
-    hash.update(JSON.stringify(names))
-    return `${keyPrefix}${kind}/${Encoding.encodeBase64Url(hash.digestSync())}`
+    // SHA-256 is SHA-256 on every runtime: Node's and the portable one give the same keys.
+    return `${keyPrefix}${kind}/${Encoding.encodeBase64Url(sha256(JSON.stringify(names)))}`
   })
 
 /** @internal */
