@@ -4,7 +4,8 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { timeoutFail as timeoutFailOn } from "../src/internal/timeout.js"
+import * as Tracer from "effect/Tracer"
+import { runAttempt } from "../src/internal/timeout.js"
 import * as Retry from "../src/Retry.js"
 import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok, POOL_ID } from "./support/fakes.js"
 
@@ -14,12 +15,19 @@ import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok,
 const dataset = { IdentityPoolId: POOL_ID, IdentityId: IDENTITY_ID, DatasetName: DATASET }
 
 const clock = Clock.make()
+const parentSpan = Tracer.externalSpan({ spanId: "caller", traceId: "trace" })
 const timeoutFail = <A, E, E2>(self: Effect.Effect<A, E>, millis: number, onTimeout: () => E2) =>
-  timeoutFailOn(self, clock, millis, onTimeout)
+  runAttempt(self, { clock, millis, onTimeout, parentSpan })
 
 const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
 
-describe("timeoutFail with the default clock", () => {
+describe("runAttempt with the default clock", () => {
+  it.live("the attempt runs under the parent span", () =>
+    Effect.gen(function*() {
+      const seen = yield* timeoutFail(Effect.currentParentSpan, 10_000, () => "late")
+      expect(seen).toBe(parentSpan)
+    }))
+
   it.live("a value that comes in time passes, and the timer is cleared", () =>
     Effect.gen(function*() {
       const before = activeTimers()

@@ -1,3 +1,4 @@
+import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -193,6 +194,27 @@ describe("tracing", () => {
       expect(ours?.parent).toEqual(Option.some(app))
       expect(ours?.traceId).toBe(app?.traceId)
     }))
+
+  for (const [clock, run] of [["TestClock", it.effect], ["the default clock", it.live]] as const) {
+    run(
+      `work inside an attempt (a custom client's span) is a child of the operation's span, with ${clock}`,
+      () =>
+        Effect.gen(function*() {
+          const { spans, tracer } = makeRecordingTracer()
+          const fake = makeFake(ok({}))
+          const service = yield* makeService(fake, {
+            ...defaultOptions,
+            transformClient: (client) =>
+              HttpClient.transform(client, (effect) => Effect.withSpan(effect, "app.transport"))
+          })
+          yield* service.getCognitoEvents({ IdentityPoolId: POOL_ID }).pipe(Effect.withTracer(tracer))
+          const ours = spans.find((span) => span.name === "CognitoSync.GetCognitoEvents")
+          const transport = spans.find((span) => span.name === "app.transport")
+          expect(ours).toBeDefined()
+          expect(transport?.parent).toEqual(Option.some(ours))
+        })
+    )
+  }
 
   it.effect("a call that fails validation has a span too, ended with the failure, and no attempt", () =>
     Effect.gen(function*() {

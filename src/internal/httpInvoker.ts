@@ -23,7 +23,7 @@ import * as Retry from "../Retry.js"
 import type { Endpoint } from "./endpoint.js"
 import * as RestJson from "./restJson.js"
 import { makeSigner, type Signer } from "./signer.js"
-import { timeoutFail } from "./timeout.js"
+import { runAttempt } from "./timeout.js"
 
 /** @internal */
 export interface HttpInvokerOptions {
@@ -129,10 +129,8 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
 
       let attempts = 0
       let retryAfterMillis: number | undefined
-      const attempt = Effect.flatMap(options.credentials.resolve, (credentials) => {
-        attempts++
-        retryAfterMillis = undefined
-        span.attribute("cognito_sync.attempts", attempts)
+      const onTimeout = () => new E.CognitoSyncTimeoutError({ operation: op.name, timeoutMillis })
+      const exchange = Effect.flatMap(options.credentials.resolve, (credentials) => {
         const now = clock.unsafeCurrentTimeMillis()
         let httpRequest = HttpClientRequest.make(request.method)(url, {
           headers: signerOf(credentials).sign(endpoint.url, signed, new Date(now))
@@ -140,29 +138,28 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
         if (request.body !== undefined) {
           httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
         }
-        const exchange = Effect.flatMap(
-          client.execute(httpRequest),
-          (response) =>
-            Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body }))
-        )
-        return Effect.flatMap(
-          timeoutFail(
-            Effect.mapError(
-              exchange,
-              (error) =>
-                new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(error) })
-            ),
-            clock,
-            timeoutMillis,
-            () => new E.CognitoSyncTimeoutError({ operation: op.name, timeoutMillis })
+        return Effect.mapError(
+          Effect.flatMap(
+            client.execute(httpRequest),
+            (response) =>
+              Effect.map(response.text, (body) => ({ now, status: response.status, headers: response.headers, body }))
           ),
+          (error) => new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(error) })
+        )
+      })
+      const attempt = Effect.suspend(() => {
+        attempts++
+        retryAfterMillis = undefined
+        span.attribute("cognito_sync.attempts", attempts)
+        return Effect.flatMap(
+          runAttempt(exchange, { clock, millis: timeoutMillis, onTimeout, parentSpan: span }),
           (response) => {
             span.attribute("http.response.status_code", response.status)
             const requestId = response.headers["x-amzn-requestid"]
             if (requestId !== undefined) span.attribute("aws.request_id", requestId)
             const decoded = RestJson.decodeResponse(op, response)
             if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
-            retryAfterMillis = Retry.parseRetryAfter(response.headers["retry-after"], now)
+            retryAfterMillis = Retry.parseRetryAfter(response.headers["retry-after"], response.now)
             return Effect.fail(decoded.left)
           }
         )
@@ -186,6 +183,7 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
     Effect.useSpan(
       `CognitoSync.${op.name}`,
       spanOptionsOf(op),
-      (span) => Effect.withParentSpan(call(op, input, callOptions, span), span)
+      // The attempt runs under the span (see `runAttempt`); the rest of the call needs no parent span.
+      (span) => call(op, input, callOptions, span)
     )
 }

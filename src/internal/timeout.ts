@@ -1,52 +1,74 @@
 /**
- * The per-attempt timeout of a call.
+ * How one attempt of a call runs: in a fiber of its own, under the call's span, with a timeout.
  *
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Runtime from "effect/Runtime"
+import * as Tracer from "effect/Tracer"
 
 const defaultClockSleep = Clock.make().sleep
 const maxTimerMillis = 2 ** 31 - 1
 
+/** @internal */
+export interface AttemptOptions<E2> {
+  readonly clock: Clock.Clock
+  readonly millis: number
+  readonly onTimeout: () => E2
+  /** The span the attempt's own work (credentials, spans of a custom client) is a child of. */
+  readonly parentSpan: Tracer.AnySpan
+}
+
 /**
- * `Effect.timeoutFail` on `clock`, cheaper. `Effect.timeoutFail` races the effect against a sleeping fiber: two
- * forks, an interruption and a merge of fiber refs on every call, about a quarter of a call's CPU
- * (docs/benchmarks.md). With the default clock, one fork and a timer do the same: on timeout the fiber is
- * interrupted (which aborts the request) and the timeout error fails the call. Any other clock (a `TestClock`)
- * gets `Effect.timeoutFail`.
+ * `Effect.timeoutFail(Effect.withParentSpan(self, parentSpan), ...)`, cheaper. `Effect.timeoutFail` races the
+ * effect against a sleeping fiber (two forks, an interruption and a merge of fiber refs), and `withParentSpan`
+ * sets and restores the fiber's context around it: together about a third of a call's allocations
+ * (docs/benchmarks.md). With the default clock, one fiber that starts with the span in its context, and a timer,
+ * do the same: on timeout the fiber is interrupted (which aborts the request) and the timeout error fails the
+ * attempt. Any other clock (a `TestClock`) gets `Effect.timeoutFail`, which it drives.
  *
  * @internal
  */
-export const timeoutFail = <A, E, E2>(
+export const runAttempt = <A, E, E2>(
   self: Effect.Effect<A, E>,
-  clock: Clock.Clock,
-  millis: number,
-  onTimeout: () => E2
+  options: AttemptOptions<E2>
 ): Effect.Effect<A, E | E2> =>
-  clock.sleep !== defaultClockSleep
-    ? Effect.timeoutFail(self, { duration: millis, onTimeout })
-    : Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
-        Effect.async<A, E | E2>((resume) => {
-          let settled = false
-          // As with the default clock, a delay longer than a timer can hold never ends.
-          const timer = millis > maxTimerMillis ? undefined : setTimeout(() => {
-            if (settled) return
-            settled = true
-            resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
-          }, millis)
-          fiber.addObserver((exit) => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            resume(exit)
-          })
-          return Effect.suspend(() => {
-            settled = true
-            clearTimeout(timer)
-            return Fiber.interrupt(fiber)
-          })
-        }))
+  options.clock.sleep !== defaultClockSleep
+    ? Effect.timeoutFail(Effect.withParentSpan(self, options.parentSpan), {
+      duration: options.millis,
+      onTimeout: options.onTimeout
+    })
+    : Effect.withFiberRuntime((parent, status) =>
+      Effect.async<A, E | E2>((resume) => {
+        // The attempt's fiber inherits the caller's fiber refs and flags, as a fork does, and starts at once.
+        const fiber = Runtime.runFork(
+          Runtime.make({
+            context: Context.add(parent.currentContext, Tracer.ParentSpan, options.parentSpan),
+            fiberRefs: parent.getFiberRefs(),
+            runtimeFlags: status.runtimeFlags
+          }),
+          self
+        )
+        let settled = false
+        // As with the default clock, a delay longer than a timer can hold never ends.
+        const timer = options.millis > maxTimerMillis ? undefined : setTimeout(() => {
+          if (settled) return
+          settled = true
+          resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(options.onTimeout())))
+        }, options.millis)
+        fiber.addObserver((exit) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resume(exit)
+        })
+        return Effect.suspend(() => {
+          settled = true
+          clearTimeout(timer)
+          return Fiber.interrupt(fiber)
+        })
+      })
     )
