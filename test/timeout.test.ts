@@ -4,6 +4,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Tracer from "effect/Tracer"
 import { runAttempt } from "../src/internal/timeout.js"
 import * as Retry from "../src/Retry.js"
@@ -17,11 +18,25 @@ const dataset = { IdentityPoolId: POOL_ID, IdentityId: IDENTITY_ID, DatasetName:
 const clock = Clock.make()
 const parentSpan = Tracer.externalSpan({ spanId: "caller", traceId: "trace" })
 const timeoutFail = <A, E, E2>(self: Effect.Effect<A, E>, millis: number, onTimeout: () => E2) =>
-  runAttempt(self, { clock, millis, onTimeout, parentSpan })
+  runAttempt(self, { clock, millis, onTimeout, parentSpan, locals: [] })
 
 const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
 
 describe("runAttempt with the default clock", () => {
+  it.live("the attempt runs with its fiber refs set, and the caller's are left as they were", () =>
+    Effect.gen(function*() {
+      const ref = FiberRef.unsafeMake("caller")
+      const seen = yield* runAttempt(FiberRef.get(ref), {
+        clock,
+        millis: 10_000,
+        onTimeout: () => "late",
+        parentSpan,
+        locals: [[ref, "attempt"]]
+      })
+      expect(seen).toBe("attempt")
+      expect(yield* FiberRef.get(ref)).toBe("caller")
+    }))
+
   it.live("the attempt runs under the parent span", () =>
     Effect.gen(function*() {
       const seen = yield* timeoutFail(Effect.currentParentSpan, 10_000, () => "late")

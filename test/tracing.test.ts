@@ -197,7 +197,7 @@ describe("tracing", () => {
 
   for (const [clock, run] of [["TestClock", it.effect], ["the default clock", it.live]] as const) {
     run(
-      `work inside an attempt (a custom client's span) is a child of the operation's span, with ${clock}`,
+      `work inside an attempt (a custom client's span) is a child of the operation's span, and the platform opens none, with ${clock}`,
       () =>
         Effect.gen(function*() {
           const { spans, tracer } = makeRecordingTracer()
@@ -212,6 +212,8 @@ describe("tracing", () => {
           const transport = spans.find((span) => span.name === "app.transport")
           expect(ours).toBeDefined()
           expect(transport?.parent).toEqual(Option.some(ours))
+          // Our span replaces the platform's client span: there is no third one.
+          expect(spans.map((span) => span.name).sort()).toEqual(["CognitoSync.GetCognitoEvents", "app.transport"])
         })
     )
   }

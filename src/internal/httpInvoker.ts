@@ -15,6 +15,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { constTrue } from "effect/Function"
 import type * as Tracer from "effect/Tracer"
 import * as E from "../CognitoSyncError.js"
 import type { AwsCredentials, CredentialsProvider } from "../Credentials.js"
@@ -53,6 +54,10 @@ const describeTransportFailure = (error: HttpClientError.HttpClientError): strin
 const causeMessage = (cause: unknown): string =>
   cause instanceof Error && cause.message !== "" ? `: ${cause.message}` : ""
 
+// Our span carries the HTTP attributes, so the platform's own client span would only repeat them. Set in the
+// attempt's fiber (rather than with `HttpClient.withTracerDisabledWhen`, which sets and restores it per request).
+const attemptLocals = [[HttpClient.currentTracerDisabledWhen, constTrue]] as const
+
 const spanOptions = new WeakMap<Operations.Any, Tracer.SpanOptions>()
 
 /** The span options of an operation, built once: the span name carries the rest. */
@@ -80,8 +85,7 @@ const spanOptionsOf = (op: Operations.Any): Tracer.SpanOptions => {
  * @internal
  */
 export const makeHttpInvoker = (options: HttpInvokerOptions) => {
-  // Our span carries the HTTP attributes, so the platform's own client span would only repeat them.
-  const client = HttpClient.withTracerDisabledWhen(options.client, () => true)
+  const client = options.client
   let signerFor: { readonly credentials: AwsCredentials; readonly signer: Signer } | undefined
   const signerOf = (credentials: AwsCredentials): Signer => {
     if (signerFor === undefined || signerFor.credentials !== credentials) {
@@ -152,7 +156,7 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
         retryAfterMillis = undefined
         span.attribute("cognito_sync.attempts", attempts)
         return Effect.flatMap(
-          runAttempt(exchange, { clock, millis: timeoutMillis, onTimeout, parentSpan: span }),
+          runAttempt(exchange, { clock, millis: timeoutMillis, onTimeout, parentSpan: span, locals: attemptLocals }),
           (response) => {
             span.attribute("http.response.status_code", response.status)
             const requestId = response.headers["x-amzn-requestid"]

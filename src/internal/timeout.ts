@@ -7,6 +7,8 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import type * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Runtime from "effect/Runtime"
 import * as Tracer from "effect/Tracer"
 
@@ -20,15 +22,20 @@ export interface AttemptOptions<E2> {
   readonly onTimeout: () => E2
   /** The span the attempt's own work (credentials, spans of a custom client) is a child of. */
   readonly parentSpan: Tracer.AnySpan
+  /** Fiber refs the attempt runs with, as `Effect.locally` would set them. */
+  readonly locals: ReadonlyArray<FiberRefValue>
 }
 
+/** A fiber ref and its value. @internal */
+export type FiberRefValue = readonly [FiberRef.FiberRef<any>, unknown]
+
 /**
- * `Effect.timeoutFail(Effect.withParentSpan(self, parentSpan), ...)`, cheaper. `Effect.timeoutFail` races the
- * effect against a sleeping fiber (two forks, an interruption and a merge of fiber refs), and `withParentSpan`
- * sets and restores the fiber's context around it: together about a third of a call's allocations
- * (docs/benchmarks.md). With the default clock, one fiber that starts with the span in its context, and a timer,
- * do the same: on timeout the fiber is interrupted (which aborts the request) and the timeout error fails the
- * attempt. Any other clock (a `TestClock`) gets `Effect.timeoutFail`, which it drives.
+ * `Effect.timeoutFail` of `self` with `parentSpan` and `locals` set around it, cheaper. `Effect.timeoutFail` races
+ * the effect against a sleeping fiber (two forks, an interruption and a merge of fiber refs), and
+ * `Effect.withParentSpan` or `Effect.locally` set and restore a fiber ref around it: together about a third of a
+ * call's allocations (docs/benchmarks.md). With the default clock, one fiber that starts with the span and the
+ * locals in place, and a timer, do the same: on timeout the fiber is interrupted (which aborts the request) and the
+ * timeout error fails the attempt. Any other clock (a `TestClock`) gets `Effect.timeoutFail`, which it drives.
  *
  * @internal
  */
@@ -37,10 +44,16 @@ export const runAttempt = <A, E, E2>(
   options: AttemptOptions<E2>
 ): Effect.Effect<A, E | E2> =>
   options.clock.sleep !== defaultClockSleep
-    ? Effect.timeoutFail(Effect.withParentSpan(self, options.parentSpan), {
-      duration: options.millis,
-      onTimeout: options.onTimeout
-    })
+    ? Effect.timeoutFail(
+      options.locals.reduce(
+        (effect, [fiberRef, value]) => Effect.locally(effect, fiberRef, value),
+        Effect.withParentSpan(self, options.parentSpan)
+      ),
+      {
+        duration: options.millis,
+        onTimeout: options.onTimeout
+      }
+    )
     : Effect.withFiberRuntime((parent, status) =>
       Effect.async<A, E | E2>((resume) => {
         // The attempt's fiber inherits the caller's fiber refs and flags, as a fork does, and starts at once.
@@ -50,7 +63,14 @@ export const runAttempt = <A, E, E2>(
             fiberRefs: parent.getFiberRefs(),
             runtimeFlags: status.runtimeFlags
           }),
-          self
+          self,
+          {
+            updateRefs: (fiberRefs, fiberId) =>
+              options.locals.reduce(
+                (refs, [fiberRef, value]) => FiberRefs.updateAs(refs, { fiberId, fiberRef, value }),
+                fiberRefs
+              )
+          }
         )
         let settled = false
         // As with the default clock, a delay longer than a timer can hold never ends.
