@@ -4,13 +4,19 @@
  *
  * @internal
  */
+import * as Crypto from "node:crypto"
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto"
+
+// `crypto.hash` (Node 20.12+) hashes without creating a `Hash` object, whose native handle the garbage collector
+// must also process; older Nodes take `createHash`.
+const oneShot = typeof Crypto.hash === "function" ? Crypto.hash : undefined
 
 /** The SHA-256 of a UTF-8 string or of bytes. @internal */
 export const sha256 = (data: string | Uint8Array): Uint8Array => createHash("sha256").update(data).digest()
 
 /** The hex SHA-256 of a UTF-8 string. @internal */
-export const sha256Hex = (data: string): string => createHash("sha256").update(data, "utf8").digest("hex")
+export const sha256Hex = (data: string): string =>
+  oneShot === undefined ? createHash("sha256").update(data, "utf8").digest("hex") : oneShot("sha256", data, "hex")
 
 /** The HMAC-SHA-256 of a UTF-8 string (or bytes) under `key`. @internal */
 export const hmacSha256 = (key: string | Uint8Array, data: string | Uint8Array): Uint8Array =>
