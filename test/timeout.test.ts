@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Tracer from "effect/Tracer"
+import * as Credentials from "../src/Credentials.js"
 import { runAttempt } from "../src/internal/timeout.js"
 import * as Retry from "../src/Retry.js"
 import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok, POOL_ID } from "./support/fakes.js"
@@ -100,6 +101,28 @@ describe("the client's timeout with the default clock", () => {
       const error = yield* Effect.flip(service.listRecords({ ...dataset, LastSyncCount: 0 }, { timeout: "40 millis" }))
       expect(error).toMatchObject({ _tag: "CognitoSyncTimeoutError", operation: "ListRecords", timeoutMillis: 40 })
       expect(interrupted).toBe(true)
+    }))
+
+  it.live("resolving credentials counts toward the attempt: a provider that hangs ends it with the timeout", () =>
+    Effect.gen(function*() {
+      const fake = makeFake(ok({ Count: 1 }))
+      let fetches = 0
+      const service = yield* makeService(fake, {
+        ...defaultOptions,
+        maxAttempts: 2,
+        credentials: Credentials.refreshing(Effect.suspend(() => {
+          fetches++
+          return fetches === 1
+            ? Effect.never
+            : Effect.succeed({ accessKeyId: "AKIDLATE", secretAccessKey: "late-secret" })
+        }))
+      })
+      const page = yield* service.listRecords({ ...dataset, LastSyncCount: 0 }, { timeout: "40 millis" })
+      // The first attempt timed out while fetching credentials; the second fetched them and sent the request.
+      expect(page.Count).toBe(1)
+      expect(fetches).toBe(2)
+      expect(fake.count()).toBe(1)
+      expect(fake.last().headers.authorization).toContain("Credential=AKIDLATE/")
     }))
 
   it.live("a timed-out attempt is retried", () =>
