@@ -139,6 +139,8 @@ export interface SessionState {
 export interface EngineState {
   readonly pools: HashMap.HashMap<string, PoolState>
   readonly sessions: HashMap.HashMap<string, SessionState>
+  /** The earliest expiry among `sessions` (`Infinity` when there is none): none can expire before. */
+  readonly sessionsExpireFrom: number
   /** Feeds request ids, session tokens and device ids. */
   readonly counter: number
   /** Makes this engine's tokens and ids unlike another engine's. */
@@ -366,10 +368,17 @@ const nextId = (state: EngineState, prefix: string): readonly [EngineState, stri
   return [{ ...state, counter }, `${prefix}${state.salt}${counter.toString(16).padStart(8, "0")}`]
 }
 
+const byteHex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"))
+
 /** A well-formed id looks like a GUID, so clients that check ids accept it. */
 const guidFrom = (text: string): string => {
-  const hex = Array.from(text, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("").padEnd(32, "0")
-  const h = hex.slice(-32)
+  // Every request takes one: a plain loop over a table, not an array per character.
+  let hex = ""
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    hex += code < 256 ? byteHex[code] : code.toString(16)
+  }
+  const h = hex.padEnd(32, "0").slice(-32)
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
@@ -427,11 +436,17 @@ const sessionProblem = (
   return undefined
 }
 
-/** Drops sessions that expired, now and then, so the table does not grow without bound. */
-const pruneSessions = (state: EngineState, now: number): EngineState =>
-  state.counter % 1024 === 0
-    ? { ...state, sessions: HashMap.filter(state.sessions, (session) => session.expiresAt > now) }
-    : state
+/**
+ * Drops sessions that expired, now and then, so the table does not grow without bound. The table is only walked
+ * when a session has expired: it holds every session of the last few minutes.
+ */
+const pruneSessions = (state: EngineState, now: number): EngineState => {
+  if (state.counter % 1024 !== 0 || state.sessionsExpireFrom > now) return state
+  const sessions = HashMap.filter(state.sessions, (session) => session.expiresAt > now)
+  let sessionsExpireFrom = Infinity
+  for (const session of HashMap.values(sessions)) sessionsExpireFrom = Math.min(sessionsExpireFrom, session.expiresAt)
+  return { ...state, sessions, sessionsExpireFrom }
+}
 
 const writeDataset = (
   identity: IdentityState,
@@ -536,15 +551,17 @@ const handlers: { readonly [N in Name]: Handler<N> } = {
       const [counted, id] = nextId(state, "")
       token = id
       next = pruneSessions(counted, context.now)
+      const expiresAt = context.now + context.settings.tokenTtlMillis
       next = {
         ...next,
         sessions: HashMap.set(next.sessions, token, {
           poolId: input.IdentityPoolId,
           identityId: input.IdentityId,
           datasetName: input.DatasetName,
-          expiresAt: context.now + context.settings.tokenTtlMillis,
+          expiresAt,
           consumed: false
-        })
+        }),
+        sessionsExpireFrom: Math.min(next.sessionsExpireFrom, expiresAt)
       }
       next = withPool(next, input.IdentityPoolId, { ...pool, syncSessionsCount: pool.syncSessionsCount + 1 })
     }
@@ -967,7 +984,13 @@ export interface Seed {
  * @category state
  */
 export const initialState = (salt: string, now: number, seed: Seed = {}): EngineState => {
-  let state: EngineState = { pools: HashMap.empty(), sessions: HashMap.empty(), counter: 0, salt }
+  let state: EngineState = {
+    pools: HashMap.empty(),
+    sessions: HashMap.empty(),
+    sessionsExpireFrom: Infinity,
+    counter: 0,
+    salt
+  }
   const context: Context = {
     now,
     requestId: "seed",
@@ -1121,28 +1144,29 @@ export const make = (options: EngineOptions = {}): Effect.Effect<Engine> =>
     }
     const salt = (yield* Random.nextIntBetween(0, 0x1000000)).toString(16).padStart(6, "0")
     const ref = yield* Ref.make(initialState(salt, yield* Clock.currentTimeMillis, options.seed))
-    const lock = yield* Effect.makeSemaphore(1)
-    const nextRequestId = Ref.modify(ref, (state) => {
+    const issueRequestId = (state: EngineState): readonly [string, EngineState] => {
       const [next, id] = nextId(state, "")
-      return [guidFrom(id), next] as const
-    })
+      return [guidFrom(id), next]
+    }
+    const nextRequestId = Ref.modify(ref, issueRequestId)
+    // One synchronous `Ref.modify` that reads the clock inside it: each call is atomic, so calls are serialized
+    // and their times follow their order, with no semaphore to take and release.
     const transact = <A>(f: (state: EngineState, now: number) => readonly [A, EngineState]) =>
-      lock.withPermits(1)(Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(ref, (state) => f(state, now))))
+      Effect.clockWith((clock) => Ref.modify(ref, (state) => f(state, clock.unsafeCurrentTimeMillis())))
 
     const invoke = <N extends Name>(name: N, input: CognitoSync.Input<N>, invokeOptions?: InvokeOptions) =>
-      Effect.flatMap(
-        invokeOptions?.requestId === undefined ? nextRequestId : Effect.succeed(invokeOptions.requestId),
-        (requestId) =>
-          Effect.flatten(transact((state, now) => {
-            const { result, state: next } = step(state, name, input, {
-              now,
-              requestId,
-              caller: invokeOptions?.caller ?? {},
-              settings
-            })
-            return [result, next] as const
-          }))
-      ) as Effect.Effect<CognitoSync.Output<N>, Operations.ModeledErrors<(typeof Operations.operations)[N]>>
+      Effect.flatten(transact((state, now) => {
+        const [requestId, counted] = invokeOptions?.requestId === undefined
+          ? issueRequestId(state)
+          : [invokeOptions.requestId, state] as const
+        const { result, state: next } = step(counted, name, input, {
+          now,
+          requestId,
+          caller: invokeOptions?.caller ?? {},
+          settings
+        })
+        return [result, next] as const
+      })) as Effect.Effect<CognitoSync.Output<N>, Operations.ModeledErrors<(typeof Operations.operations)[N]>>
 
     return {
       invoke,

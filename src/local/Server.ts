@@ -101,26 +101,67 @@ export interface RunningServer {
   readonly addCredentials: (credential: Credential) => void
 }
 
+// Preflights go to the platform's CORS middleware; every other answer carries the headers it would add (open to
+// any origin, our headers exposed), set where the answer is built: no pre-response handler, no copy of the
+// headers per request.
+const corsOptions = {
+  allowedHeaders: [
+    "authorization",
+    "content-type",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    "x-amz-client-context",
+    "x-amz-user-agent",
+    "x-amz-target",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request"
+  ],
+  exposedHeaders: ["x-amzn-requestid", "x-amzn-errortype", "date"],
+  maxAge: 600
+}
+const exposedHeaders = corsOptions.exposedHeaders.join(",")
+
+// The Date header has a resolution of a second: format it once a second, not once per answer.
+let dateSecond = Number.NaN
+let dateText = ""
+const httpDate = (now: number): string => {
+  const second = Math.floor(now / 1000)
+  if (second !== dateSecond) {
+    dateSecond = second
+    dateText = new Date(now).toUTCString()
+  }
+  return dateText
+}
+
+/** Every answer's headers: CORS, the request id, the date and, on an error, its type. */
+const answerHeaders = (requestId: string, now: number, errorType: string | undefined) => {
+  const headers: Record<string, string> = {
+    "access-control-allow-origin": "*",
+    "access-control-expose-headers": exposedHeaders,
+    "x-amzn-requestid": requestId,
+    date: httpDate(now)
+  }
+  if (errorType !== undefined) headers["x-amzn-errortype"] = errorType
+  return headers
+}
+
 const jsonResponse = (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
   HttpServerResponse.text(JSON.stringify(body), {
     status,
     contentType: "application/json",
-    headers: {
-      "x-amzn-requestid": requestId,
-      date: new Date(now).toUTCString(),
-      ...(errorType === undefined ? {} : { "x-amzn-errortype": `${errorType}:${errorTypeNamespace}` })
-    }
+    headers: answerHeaders(requestId, now, errorType === undefined ? undefined : `${errorType}:${errorTypeNamespace}`)
   })
 
 const errorResponse = (status: number, code: string, message: string, requestId: string, now: number) =>
   jsonResponse(status, { message }, requestId, now, code)
 
-/** Cognito Identity's errors (JSON 1.1) carry their name in `__type` as well. */
-const identityErrorResponse = (error: Identity.IdentityError, requestId: string, now: number) =>
-  HttpServerResponse.text(JSON.stringify({ __type: error.code, message: error.message }), {
-    status: error.status,
+/** Cognito Identity's answers are JSON 1.1; its errors carry their name in `__type` as well. */
+const identityResponse = (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
+  HttpServerResponse.text(JSON.stringify(body), {
+    status,
     contentType: "application/x-amz-json-1.1",
-    headers: { "x-amzn-requestid": requestId, "x-amzn-errortype": error.code, date: new Date(now).toUTCString() }
+    headers: answerHeaders(requestId, now, errorType)
   })
 
 const routerPath = (uri: string) => uri.replace(/\{([A-Za-z]+)\}/g, ":$1") as HttpRouter.PathInput
@@ -133,14 +174,14 @@ const queryValue = (raw: string, format: "string" | "integer"): unknown =>
  * headers and JSON body.
  */
 const wireInput = (
-  op: Operations.Any,
+  bindings: ReadonlyArray<readonly [member: string, binding: Operations.Binding]>,
   params: Readonly<Record<string, string | undefined>>,
   query: URLSearchParams,
   headers: Readonly<Record<string, string | undefined>>,
   body: { readonly [key: string]: unknown }
 ): { [member: string]: unknown } => {
   const input: { [member: string]: unknown } = {}
-  for (const [member, binding] of Object.entries(op.bindings)) {
+  for (const [member, binding] of bindings) {
     switch (binding._tag) {
       case "label":
         input[member] = params[member]
@@ -162,6 +203,24 @@ const wireInput = (
   }
   return input
 }
+
+/**
+ * A request's body as text, read off Node's stream. The platform's `request.text` offers the same but runs a
+ * fiber and builds a cache on every request, for a body read once.
+ */
+const readText = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string, Error> =>
+  Effect.async((resume) => {
+    const stream = NodeHttpServerRequest.toIncomingMessage(request)
+    let text = ""
+    stream.setEncoding("utf8")
+    stream.on("data", (chunk: string) => {
+      text += chunk
+    })
+    stream.once("end", () => resume(Effect.succeed(text)))
+    stream.once("error", (error) => resume(Effect.fail(error)))
+    // Interrupted (the client went away): stop reading.
+    return Effect.sync(() => stream.destroy())
+  })
 
 const parseBody = (text: string): { readonly [key: string]: unknown } | undefined => {
   if (text.trim() === "") return {}
@@ -192,15 +251,21 @@ export const makeApp = (options: {
   const { engine, lookup } = options
   const faults = FaultsModule.makeInjector(options.faults)
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
-  const decoders = new Map(allOperations.map((op) => [op.name, Schema.decodeUnknownEither(op.input)]))
-  const encoders = new Map(allOperations.map((op) => [op.name, Schema.encodeEither(op.output)]))
+  /** What every answer needs: the request, a fresh request id and the time. */
+  const arrival = Effect.flatMap(
+    HttpServerRequest.HttpServerRequest,
+    (request) =>
+      Effect.zipWith(engine.nextRequestId, Clock.currentTimeMillis, (requestId, now) => ({ request, requestId, now }))
+  )
 
-  const handler = (op: Operations.Any) =>
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
+  const handler = (op: Operations.Any) => {
+    // Built once per route, not per request.
+    const decode = Schema.decodeUnknownEither(op.input)
+    const encode = Schema.encodeEither(op.output)
+    const bindings = Object.entries(op.bindings)
+    return Effect.gen(function*() {
+      const { now, request, requestId } = yield* arrival
       const params = yield* HttpRouter.params
-      const requestId = yield* engine.nextRequestId
-      const now = yield* Clock.currentTimeMillis
       if (faults.latency !== undefined) yield* Effect.sleep(faults.latency)
       // Faults are drawn in arrival order, so a seed replays the same faults for the same requests.
       const injected = faults.before()
@@ -210,7 +275,11 @@ export const makeApp = (options: {
       if (declaredLength > maxBodyBytes) {
         return errorResponse(413, "RequestEntityTooLargeException", "Request body too large", requestId, now)
       }
-      const bodyText = yield* Effect.either(request.text)
+      // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): reading it
+      // would only wait for the end of an empty stream.
+      const bodyText = declaredLength > 0 || request.headers["transfer-encoding"] !== undefined
+        ? yield* Effect.either(readText(request))
+        : Either.right("")
       if (Either.isLeft(bodyText)) {
         return errorResponse(400, "SerializationException", "Could not read the request body", requestId, now)
       }
@@ -243,9 +312,7 @@ export const makeApp = (options: {
       if (body === undefined) {
         return errorResponse(400, "SerializationException", "The request body is not a JSON object", requestId, now)
       }
-      const input = decoders.get(op.name)!(
-        wireInput(op, params, new URLSearchParams(rawQuery), request.headers, body)
-      )
+      const input = decode(wireInput(bindings, params, new URLSearchParams(rawQuery), request.headers, body))
       if (Either.isLeft(input)) {
         const { message, path } = validationError(op.name, input.left)
         return errorResponse(400, "InvalidParameterException", `${path}: ${message}`, requestId, now)
@@ -266,17 +333,22 @@ export const makeApp = (options: {
         NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
         return yield* Effect.interrupt
       }
-      const output = encoders.get(op.name)!(result.right)
+      const output = encode(result.right)
       return Either.isLeft(output)
         ? errorResponse(500, "InternalErrorException", "Could not encode the answer", requestId, now)
         : jsonResponse(200, output.right, requestId, now)
     })
+  }
+
+  const notFound = Effect.map(
+    arrival,
+    ({ now, requestId }) =>
+      errorResponse(404, "UnknownOperationException", "No operation matches this method and path", requestId, now)
+  )
 
   // Cognito Identity's JSON 1.1 calls, routed by X-Amz-Target, share the server so a whole app flow runs here.
   const identityHandler = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const requestId = yield* engine.nextRequestId
-    const now = yield* Clock.currentTimeMillis
+    const { now, request, requestId } = yield* arrival
     const target = request.headers["x-amz-target"] ?? ""
     if (options.identity === undefined || !target.startsWith("AWSCognitoIdentityService.")) {
       return errorResponse(
@@ -287,16 +359,18 @@ export const makeApp = (options: {
         now
       )
     }
-    const text = yield* Effect.either(request.text)
+    const text = yield* Effect.either(readText(request))
     const body = Either.isRight(text) && text.right.length <= maxBodyBytes ? parseBody(text.right) : undefined
     const answer = yield* Effect.either(options.identity.handle(target, body, now))
     return Either.isLeft(answer)
-      ? identityErrorResponse(answer.left, requestId, now)
-      : HttpServerResponse.text(JSON.stringify(answer.right), {
-        status: 200,
-        contentType: "application/x-amz-json-1.1",
-        headers: { "x-amzn-requestid": requestId, date: new Date(now).toUTCString() }
-      })
+      ? identityResponse(
+        answer.left.status,
+        { __type: answer.left.code, message: answer.left.message },
+        requestId,
+        now,
+        answer.left.code
+      )
+      : identityResponse(200, answer.right, requestId, now)
   })
 
   const router = allOperations.reduce(
@@ -304,52 +378,38 @@ export const makeApp = (options: {
     HttpRouter.empty.pipe(HttpRouter.post("/", identityHandler))
   )
 
-  const notFound = Effect.gen(function*() {
-    const requestId = yield* engine.nextRequestId
-    const now = yield* Clock.currentTimeMillis
-    return errorResponse(404, "UnknownOperationException", "No operation matches this method and path", requestId, now)
-  })
+  // find-my-way's default cap of 100 characters per path parameter would turn a valid 128-character dataset name
+  // or 256-character device id into a 404; let every label through to Schema validation instead. The router
+  // builds its table on first use under the config then in force: build it once under ours, rather than wrap
+  // every request in the `Effect.locally` of `withRouterConfig`.
+  const build = HttpRouter.toHttpApp(router).pipe(HttpRouter.withRouterConfig({ maxParamLength: 16 * 1024 }))
+  let table: Effect.Effect.Success<typeof build> | undefined
+  const routes = Effect.suspend(() => table ?? Effect.flatMap(build, (app) => (table = app)))
 
-  return router.pipe(
-    // find-my-way's default cap of 100 characters per path parameter would turn a valid 128-character dataset
-    // name or 256-character device id into a 404; let every label through to Schema validation instead.
-    HttpRouter.withRouterConfig({ maxParamLength: 16 * 1024 }),
+  const routed = routes.pipe(
     Effect.catchTag("RouteNotFound", () => notFound),
     // Anything else the platform refuses (a request line its URL parser rejects, for one) is a malformed request:
     // answer it as the service would, not with the platform's bare 400.
     Effect.catchAll(() =>
-      Effect.zipWith(
-        engine.nextRequestId,
-        Clock.currentTimeMillis,
-        (requestId, now) => errorResponse(400, "SerializationException", "Malformed request", requestId, now)
+      Effect.map(
+        arrival,
+        ({ now, requestId }) => errorResponse(400, "SerializationException", "Malformed request", requestId, now)
       )
-    ),
-    HttpMiddleware.cors({
-      allowedHeaders: [
-        "authorization",
-        "content-type",
-        "x-amz-date",
-        "x-amz-security-token",
-        "x-amz-content-sha256",
-        "x-amz-client-context",
-        "x-amz-user-agent",
-        "x-amz-target",
-        "amz-sdk-invocation-id",
-        "amz-sdk-request"
-      ],
-      exposedHeaders: ["x-amzn-requestid", "x-amzn-errortype", "date"],
-      maxAge: 600
-    }),
-    // The CORS middleware answers preflights itself: give those a request id and a date too.
-    Effect.flatMap((response) =>
-      response.headers["x-amzn-requestid"] !== undefined
-        ? Effect.succeed(response)
-        : Effect.zipWith(engine.nextRequestId, Clock.currentTimeMillis, (requestId, now) =>
-          HttpServerResponse.setHeaders(response, {
-            "x-amzn-requestid": requestId,
-            date: new Date(now).toUTCString()
-          }))
     )
+  )
+
+  // The CORS middleware answers preflights itself, whatever the path; give them a request id and a date too.
+  const preflight = HttpMiddleware.cors(corsOptions)(routed).pipe(
+    Effect.zipWith(
+      arrival,
+      (response, { now, requestId }) =>
+        HttpServerResponse.setHeaders(response, { "x-amzn-requestid": requestId, date: httpDate(now) })
+    )
+  )
+
+  return Effect.flatMap(
+    HttpServerRequest.HttpServerRequest,
+    (request) => request.method === "OPTIONS" ? preflight : routed
   )
 }
 
@@ -405,8 +465,7 @@ export const start = (
     })
     yield* server.serve(app).pipe(
       // A server span per request would cost more than the request itself; the emulator is a test double.
-      HttpMiddleware.withTracerDisabledWhenEffect(() => true),
-      Effect.provide(NodeHttpServer.layerContext)
+      HttpMiddleware.withTracerDisabledWhenEffect(() => true)
     )
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0

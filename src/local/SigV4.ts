@@ -87,8 +87,63 @@ const safeDecode = (path: string): string | undefined => {
 
 const reject = (status: number, code: string, message: string): Rejection => ({ status, code, message })
 
-// A signer derives its signing key once per day and keeps it, so one signer per credential pair and form saves
-// four HMACs on every request.
+/** What the signer feeds a hash. */
+type SourceData = string | ArrayBuffer | ArrayBufferView
+
+const utf8 = new TextEncoder()
+
+const bytesOf = (data: SourceData): Uint8Array =>
+  typeof data === "string"
+    ? utf8.encode(data)
+    : ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data)
+
+// HMACs keyed by text are the ones the signer takes of the secret key: one of the access key id on every request
+// (only to name its cache of signing keys) and the first step of deriving the day's key. Their results depend on
+// their short inputs alone, and setting up an HMAC costs more than running it, so they are remembered.
+const textKeyed = new Map<string, Promise<Uint8Array>>()
+const maxTextKeyed = 1024
+const maxRememberedBytes = 256
+
+/** SHA-256 for the signer: Node's (or the portable one), remembering HMACs keyed by text. */
+class RememberingSha256 {
+  private readonly hash: Sha256 | undefined
+  private readonly secret: string | undefined
+  private readonly data: Array<Uint8Array> = []
+  private bytes = 0
+  constructor(secret?: SourceData) {
+    if (typeof secret === "string") this.secret = secret
+    else this.hash = new Sha256(secret)
+  }
+  update(data: SourceData): void {
+    if (this.hash !== undefined) return this.hash.update(data)
+    const bytes = bytesOf(data)
+    this.data.push(bytes)
+    this.bytes += bytes.length
+  }
+  digest(): Promise<Uint8Array> {
+    if (this.hash !== undefined) return this.hash.digest()
+    const hmac = () => {
+      const hash = new Sha256(this.secret)
+      for (const bytes of this.data) hash.update(bytes)
+      return hash.digest()
+    }
+    if (this.bytes > maxRememberedBytes) return hmac()
+    // The secret's length first, so no other secret and data give the same key.
+    let key = `${this.secret!.length}:${this.secret}`
+    for (const bytes of this.data) key += String.fromCharCode.apply(null, bytes as unknown as Array<number>)
+    let digest = textKeyed.get(key)
+    if (digest === undefined) {
+      if (textKeyed.size >= maxTextKeyed) textKeyed.clear()
+      digest = hmac()
+      textKeyed.set(key, digest)
+    }
+    return digest
+  }
+}
+
+// One signer per credential pair and path form, so its options are set once.
 const signers = new Map<string, SignatureV4>()
 const maxSigners = 1024
 
@@ -96,17 +151,16 @@ const signerFor = (
   accessKeyId: string,
   secretAccessKey: string,
   region: string,
-  service: string,
   uriEscapePath: boolean
 ): SignatureV4 => {
-  const key = JSON.stringify([accessKeyId, secretAccessKey, region, service, uriEscapePath])
+  const key = JSON.stringify([accessKeyId, secretAccessKey, region, uriEscapePath])
   let signer = signers.get(key)
   if (signer === undefined) {
     if (signers.size >= maxSigners) signers.clear()
     signer = new SignatureV4({
-      service,
+      service: "cognito-sync",
       region,
-      sha256: Sha256,
+      sha256: RememberingSha256,
       credentials: { accessKeyId, secretAccessKey },
       uriEscapePath,
       applyChecksum: false
@@ -180,24 +234,24 @@ export const verify = async (
     headers[name] = value
   }
   const query = parseQuery(request.rawQuery)
-  const decodedPath = safeDecode(request.rawPath)
-  const forms: ReadonlyArray<readonly [path: string, uriEscapePath: boolean]> = [
-    [request.rawPath, true],
-    [request.rawPath, false],
-    ...(decodedPath === undefined || decodedPath === request.rawPath ? [] : [[decodedPath, true] as const])
-  ]
-  for (const [path, uriEscapePath] of forms) {
-    const signer = signerFor(accessKeyId, credentials.secretAccessKey, region, service, uriEscapePath)
-    const signed = await signer.sign({
+  const signableHeaders = new Set(signedHeaders)
+  const matches = async (path: string, uriEscapePath: boolean) => {
+    const signed = await signerFor(accessKeyId, credentials.secretAccessKey, region, uriEscapePath).sign({
       method: request.method,
       protocol: "http:",
       hostname: headers["host"] ?? "localhost",
       path,
       query,
       headers: { ...headers },
-      body: request.body
-    }, { signingDate, signableHeaders: new Set(signedHeaders) })
-    if (String(signed.headers["authorization"]).endsWith(`Signature=${signature}`)) return credentials
+      // No body: the signer takes the well-known hash of the empty payload instead of hashing one.
+      body: request.body === "" ? undefined : request.body
+    }, { signingDate, signableHeaders })
+    return String(signed.headers["authorization"]).endsWith(`Signature=${signature}`)
+  }
+  if (await matches(request.rawPath, true) || await matches(request.rawPath, false)) return credentials
+  const decodedPath = safeDecode(request.rawPath)
+  if (decodedPath !== undefined && decodedPath !== request.rawPath && await matches(decodedPath, true)) {
+    return credentials
   }
   return reject(
     403,
