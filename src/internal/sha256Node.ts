@@ -5,14 +5,15 @@
  * @internal
  */
 import * as Crypto from "node:crypto"
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto"
+import { createHash, createHmac, type Hmac } from "node:crypto"
 
 // `crypto.hash` (Node 20.12+) hashes without creating a `Hash` object, whose native handle the garbage collector
 // must also process; older Nodes take `createHash`.
 const oneShot = typeof Crypto.hash === "function" ? Crypto.hash : undefined
 
 /** The SHA-256 of a UTF-8 string or of bytes. @internal */
-export const sha256 = (data: string | Uint8Array): Uint8Array => createHash("sha256").update(data).digest()
+export const sha256 = (data: string | Uint8Array): Uint8Array =>
+  oneShot === undefined ? createHash("sha256").update(data).digest() : oneShot("sha256", data, "buffer")
 
 /** The hex SHA-256 of a UTF-8 string. @internal */
 export const sha256Hex = (data: string): string =>
@@ -33,17 +34,25 @@ export const hmacSha256Hex = (key: string | Uint8Array, data: string): string =>
  * @internal
  */
 export class Sha256 {
-  private readonly hash: Hash | Hmac
+  // An HMAC needs its object; a plain hash collects its input and hashes it in one shot where Node can.
+  private readonly hmac: Hmac | undefined
+  private readonly chunks: Array<Uint8Array> = []
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined
-      ? createHash("sha256")
+    this.hmac = secret === undefined
+      ? undefined
       : createHmac("sha256", typeof secret === "string" ? secret : toBytes(secret))
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(typeof data === "string" ? data : toBytes(data))
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : toBytes(data)
+    if (this.hmac === undefined) this.chunks.push(bytes)
+    else this.hmac.update(bytes)
   }
   digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest())
+    return Promise.resolve(
+      this.hmac !== undefined
+        ? this.hmac.digest()
+        : sha256(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks))
+    )
   }
 }
 
