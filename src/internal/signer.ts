@@ -31,6 +31,8 @@ export interface SignerOptions {
   readonly service?: string | undefined
   /** Whether to send `x-amz-content-sha256` (as `@smithy/signature-v4` does by default). */
   readonly applyChecksum?: boolean | undefined
+  /** Whether the canonical path encodes each segment again (every service but S3 does; the default). */
+  readonly uriEscapePath?: boolean | undefined
   readonly hash?: HashFunctions | undefined
 }
 
@@ -52,6 +54,7 @@ export class Signer extends SignatureV4Base {
     super({
       service: options?.service ?? signingName,
       applyChecksum: options?.applyChecksum ?? true,
+      uriEscapePath: options?.uriEscapePath ?? true,
       region,
       sha256: Sha256.Sha256,
       credentials: { accessKeyId: "", secretAccessKey: "" }
@@ -66,30 +69,55 @@ export class Signer extends SignatureV4Base {
    * signed but left out (the transport sets it from the URL).
    */
   sign(url: URL, request: EncodedRequest, signingDate: Date): Record<string, string> {
-    const { longDate, shortDate } = this.formatDate(signingDate)
-    const scope = createScope(shortDate, this.region, this.service)
+    const { longDate } = this.formatDate(signingDate)
     const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body)
     const headers: Record<string, string> = { ...request.headers, "x-amz-date": longDate }
     if (this.credentials.sessionToken !== undefined) {
       headers["x-amz-security-token"] = Redacted.value(this.credentials.sessionToken)
     }
     if (this.applyChecksum) headers["x-amz-content-sha256"] = payloadHash
-    const toSign = {
+    const { scope, signature, signedHeaders } = this.signatureOf({
       method: request.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
       path: request.path,
       query: request.query,
-      headers: { ...headers, host: url.host }
-    }
-    const canonicalHeaders = getCanonicalHeaders(toSign, unsignableHeaders)
+      headers: { ...headers, host: url.host },
+      payloadHash
+    }, signingDate)
+    headers.authorization =
+      `${algorithm} Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
+    return headers
+  }
+
+  /**
+   * The signature of a request whose headers are final (`host` and `x-amz-date` included): over the headers
+   * SigV4 signs, or exactly `signableHeaders` when given (as a verifier checks what a client listed). The payload
+   * hash is the `x-amz-content-sha256` header's when there is one, as `@smithy/signature-v4` takes it.
+   */
+  signatureOf(
+    request: {
+      readonly method: string
+      readonly path: string
+      readonly query: Record<string, string | Array<string>>
+      readonly headers: Record<string, string>
+      readonly body?: string | undefined
+      readonly payloadHash?: string | undefined
+    },
+    signingDate: Date,
+    signableHeaders?: ReadonlySet<string>
+  ): { readonly scope: string; readonly signature: string; readonly signedHeaders: string } {
+    const { longDate, shortDate } = this.formatDate(signingDate)
+    const scope = createScope(shortDate, this.region, this.service)
+    const payloadHash = request.payloadHash ?? request.headers["x-amz-content-sha256"] ??
+      (request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body))
+    const toSign = { ...request, protocol: "https:", hostname: "" }
+    const canonicalHeaders = getCanonicalHeaders(toSign, unsignableHeaders, signableHeaders as Set<string> | undefined)
     const canonicalRequest = this.createCanonicalRequest(toSign, canonicalHeaders, payloadHash)
     const stringToSign = `${algorithm}\n${longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
-    const signature = this.hash.hmacSha256Hex(this.keyFor(shortDate), stringToSign)
-    headers.authorization = `${algorithm} Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${
-      this.getCanonicalHeaderList(canonicalHeaders)
-    }, Signature=${signature}`
-    return headers
+    return {
+      scope,
+      signature: this.hash.hmacSha256Hex(this.keyFor(shortDate), stringToSign),
+      signedHeaders: this.getCanonicalHeaderList(canonicalHeaders)
+    }
   }
 
   /** The day's signing key: HMAC chain over the date, region, service and `aws4_request`. */

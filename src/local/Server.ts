@@ -291,7 +291,7 @@ export const makeApp = (options: {
       const questionMark = request.url.indexOf("?")
       const rawPath = questionMark < 0 ? request.url : request.url.slice(0, questionMark)
       const rawQuery = questionMark < 0 ? "" : request.url.slice(questionMark + 1)
-      const verified = yield* Effect.tryPromise({
+      const verified = yield* Effect.try({
         try: () =>
           SigV4.verify(
             { method: request.method, rawPath, rawQuery, headers: request.headers, body: bodyText.right },

@@ -1,14 +1,15 @@
 /**
- * SigV4 verification for the local server, with `@smithy/signature-v4`: the server recomputes the signature of
- * each request from the credentials it knows and compares.
+ * SigV4 verification for the local server: the server recomputes the signature of each request from the
+ * credentials it knows and compares. It signs with the client's synchronous signer, whose canonical request comes
+ * from `@smithy/signature-v4` and whose headers a property test checks against `SignatureV4.sign`.
  *
  * Real clients sign the path in more than one form (the standard double-encoded canonical URI, the path as sent,
  * or the decoded path encoded once); each is accepted.
  *
  * @since 0.1.0
  */
-import { Sha256 } from "#sha256"
-import { SignatureV4 } from "@smithy/signature-v4"
+import * as Redacted from "effect/Redacted"
+import { makeSigner, type Signer } from "../internal/signer.js"
 
 /**
  * Credentials the server accepts. `identityId` makes them Cognito Identity credentials of that identity;
@@ -87,64 +88,8 @@ const safeDecode = (path: string): string | undefined => {
 
 const reject = (status: number, code: string, message: string): Rejection => ({ status, code, message })
 
-/** What the signer feeds a hash. */
-type SourceData = string | ArrayBuffer | ArrayBufferView
-
-const utf8 = new TextEncoder()
-
-const bytesOf = (data: SourceData): Uint8Array =>
-  typeof data === "string"
-    ? utf8.encode(data)
-    : ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data)
-
-// HMACs keyed by text are the ones the signer takes of the secret key: one of the access key id on every request
-// (only to name its cache of signing keys) and the first step of deriving the day's key. Their results depend on
-// their short inputs alone, and setting up an HMAC costs more than running it, so they are remembered.
-const textKeyed = new Map<string, Promise<Uint8Array>>()
-const maxTextKeyed = 1024
-const maxRememberedBytes = 256
-
-/** SHA-256 for the signer: Node's (or the portable one), remembering HMACs keyed by text. */
-class RememberingSha256 {
-  private readonly hash: Sha256 | undefined
-  private readonly secret: string | undefined
-  private readonly data: Array<Uint8Array> = []
-  private bytes = 0
-  constructor(secret?: SourceData) {
-    if (typeof secret === "string") this.secret = secret
-    else this.hash = new Sha256(secret)
-  }
-  update(data: SourceData): void {
-    if (this.hash !== undefined) return this.hash.update(data)
-    const bytes = bytesOf(data)
-    this.data.push(bytes)
-    this.bytes += bytes.length
-  }
-  digest(): Promise<Uint8Array> {
-    if (this.hash !== undefined) return this.hash.digest()
-    const hmac = () => {
-      const hash = new Sha256(this.secret)
-      for (const bytes of this.data) hash.update(bytes)
-      return hash.digest()
-    }
-    if (this.bytes > maxRememberedBytes) return hmac()
-    // The secret's length first, so no other secret and data give the same key.
-    let key = `${this.secret!.length}:${this.secret}`
-    for (const bytes of this.data) key += String.fromCharCode.apply(null, bytes as unknown as Array<number>)
-    let digest = textKeyed.get(key)
-    if (digest === undefined) {
-      if (textKeyed.size >= maxTextKeyed) textKeyed.clear()
-      digest = hmac()
-      textKeyed.set(key, digest)
-    }
-    return digest
-  }
-}
-
-// One signer per credential pair and path form, so its options are set once.
-const signers = new Map<string, SignatureV4>()
+// One signer per credential pair, region and path form: it derives the day's signing key once.
+const signers = new Map<string, Signer>()
 const maxSigners = 1024
 
 const signerFor = (
@@ -152,18 +97,14 @@ const signerFor = (
   secretAccessKey: string,
   region: string,
   uriEscapePath: boolean
-): SignatureV4 => {
-  const key = JSON.stringify([accessKeyId, secretAccessKey, region, uriEscapePath])
+): Signer => {
+  const key = `${uriEscapePath}\u0000${region}\u0000${accessKeyId}\u0000${secretAccessKey}`
   let signer = signers.get(key)
   if (signer === undefined) {
     if (signers.size >= maxSigners) signers.clear()
-    signer = new SignatureV4({
-      service: "cognito-sync",
-      region,
-      sha256: RememberingSha256,
-      credentials: { accessKeyId, secretAccessKey },
-      uriEscapePath,
-      applyChecksum: false
+    signer = makeSigner({ accessKeyId, secretAccessKey: Redacted.make(secretAccessKey) }, region, {
+      applyChecksum: false,
+      uriEscapePath
     })
     signers.set(key, signer)
   }
@@ -176,11 +117,11 @@ const signerFor = (
  * @since 0.1.0
  * @category verification
  */
-export const verify = async (
+export const verify = (
   request: ReceivedRequest,
   lookup: (accessKeyId: string) => KnownCredentials | undefined,
   nowMillis: number
-): Promise<KnownCredentials | Rejection> => {
+): KnownCredentials | Rejection => {
   const authorization = request.headers["authorization"]
   if (authorization === undefined) {
     return reject(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -235,22 +176,16 @@ export const verify = async (
   }
   const query = parseQuery(request.rawQuery)
   const signableHeaders = new Set(signedHeaders)
-  const matches = async (path: string, uriEscapePath: boolean) => {
-    const signed = await signerFor(accessKeyId, credentials.secretAccessKey, region, uriEscapePath).sign({
-      method: request.method,
-      protocol: "http:",
-      hostname: headers["host"] ?? "localhost",
-      path,
-      query,
-      headers: { ...headers },
-      // No body: the signer takes the well-known hash of the empty payload instead of hashing one.
-      body: request.body === "" ? undefined : request.body
-    }, { signingDate, signableHeaders })
-    return String(signed.headers["authorization"]).endsWith(`Signature=${signature}`)
-  }
-  if (await matches(request.rawPath, true) || await matches(request.rawPath, false)) return credentials
+  const body = request.body === "" ? undefined : request.body
+  const matches = (path: string, uriEscapePath: boolean) =>
+    signerFor(accessKeyId, credentials.secretAccessKey, region, uriEscapePath).signatureOf(
+      { method: request.method, path, query, headers, body },
+      signingDate,
+      signableHeaders
+    ).signature === signature
+  if (matches(request.rawPath, true) || matches(request.rawPath, false)) return credentials
   const decodedPath = safeDecode(request.rawPath)
-  if (decodedPath !== undefined && decodedPath !== request.rawPath && await matches(decodedPath, true)) {
+  if (decodedPath !== undefined && decodedPath !== request.rawPath && matches(decodedPath, true)) {
     return credentials
   }
   return reject(
