@@ -28,8 +28,8 @@ export const hmacSha256Hex = (key: string | Uint8Array, data: string): string =>
   createHmac("sha256", key).update(data, "utf8").digest("hex")
 
 /**
- * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option (used by the emulator, which
- * verifies signatures with it).
+ * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option: `SignatureV4Base`, which the
+ * signer extends, requires one, and the tests sign with `SignatureV4` through it.
  *
  * @internal
  */

@@ -112,8 +112,8 @@ const sourceBytes = (data: Source): Uint8Array =>
     : new Uint8Array(data)
 
 /**
- * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option (the emulator verifies
- * signatures with it).
+ * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option: `SignatureV4Base`, which the
+ * signer extends, requires one, and the tests sign with `SignatureV4` through it.
  *
  * @internal
  */
