@@ -20,24 +20,15 @@ import * as PortableHash from "../src/internal/sha256Portable.js"
 import { makeSigner } from "../src/internal/signer.js"
 import { median } from "./cpu.js"
 
-type Source = string | ArrayBuffer | ArrayBufferView
-
-const toBytes = (data: Source): Uint8Array =>
-  typeof data === "string"
-    ? new TextEncoder().encode(data)
-    : ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data)
-
 /** SHA-256 and HMAC-SHA-256 on WebCrypto. */
 class WebCryptoSha256 {
   private chunks: Array<Uint8Array> = []
   private readonly secret: Uint8Array<ArrayBuffer> | undefined
-  constructor(secret?: Source) {
-    this.secret = secret === undefined ? undefined : new Uint8Array(toBytes(secret))
+  constructor(secret?: PortableHash.Source) {
+    this.secret = secret === undefined ? undefined : new Uint8Array(PortableHash.bytesOf(secret))
   }
-  update(data: Source): void {
-    this.chunks.push(toBytes(data))
+  update(data: PortableHash.Source): void {
+    this.chunks.push(PortableHash.bytesOf(data))
   }
   reset(): void {
     this.chunks = []

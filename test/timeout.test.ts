@@ -7,7 +7,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Tracer from "effect/Tracer"
 import * as Credentials from "../src/Credentials.js"
-import { runAttempt } from "../src/internal/timeout.js"
+import { runAttempt } from "../src/internal/attempt.js"
 import * as Retry from "../src/Retry.js"
 import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok, POOL_ID } from "./support/fakes.js"
 

@@ -21,10 +21,10 @@ import * as E from "../CognitoSyncError.js"
 import type { AwsCredentials, CredentialsProvider } from "../Credentials.js"
 import type * as Operations from "../Operations.js"
 import * as Retry from "../Retry.js"
+import { runAttempt } from "./attempt.js"
 import type { Endpoint } from "./endpoint.js"
 import * as RestJson from "./restJson.js"
 import { makeSigner, type Signer } from "./signer.js"
-import { runAttempt } from "./timeout.js"
 
 /** @internal */
 export interface HttpInvokerOptions {
@@ -58,25 +58,33 @@ const causeMessage = (cause: unknown): string =>
 // attempt's fiber (rather than with `HttpClient.withTracerDisabledWhen`, which sets and restores it per request).
 const attemptLocals = [[HttpClient.currentTracerDisabledWhen, constTrue]] as const
 
-const spanOptions = new WeakMap<Operations.Any, Tracer.SpanOptions>()
+interface OperationSpan {
+  readonly name: string
+  readonly options: Tracer.SpanOptions
+}
 
-/** The span options of an operation, built once: the span name carries the rest. */
-const spanOptionsOf = (op: Operations.Any): Tracer.SpanOptions => {
-  let options = spanOptions.get(op)
-  if (options === undefined) {
-    options = {
-      kind: "client",
-      captureStackTrace: false,
-      attributes: {
-        "rpc.system": "aws-api",
-        "rpc.service": "CognitoSync",
-        "rpc.method": op.name,
-        "http.request.method": op.method
+const spans = new WeakMap<Operations.Any, OperationSpan>()
+
+/** The span name and options of an operation, built once rather than on every call. */
+const spanOf = (op: Operations.Any): OperationSpan => {
+  let span = spans.get(op)
+  if (span === undefined) {
+    span = {
+      name: `CognitoSync.${op.name}`,
+      options: {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: {
+          "rpc.system": "aws-api",
+          "rpc.service": "CognitoSync",
+          "rpc.method": op.name,
+          "http.request.method": op.method
+        }
       }
     }
-    spanOptions.set(op, options)
+    spans.set(op, span)
   }
-  return options
+  return span
 }
 
 /**
@@ -183,11 +191,13 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
     })
   }
 
-  return (op: Operations.Any, input: unknown, callOptions?: CallOptions): Effect.Effect<unknown, E.CognitoSyncError> =>
-    Effect.useSpan(
-      `CognitoSync.${op.name}`,
-      spanOptionsOf(op),
-      // The attempt runs under the span (see `runAttempt`); the rest of the call needs no parent span.
-      (span) => call(op, input, callOptions, span)
-    )
+  return (
+    op: Operations.Any,
+    input: unknown,
+    callOptions?: CallOptions
+  ): Effect.Effect<unknown, E.CognitoSyncError> => {
+    const { name, options } = spanOf(op)
+    // The attempt runs under the span (see `runAttempt`); the rest of the call needs no parent span.
+    return Effect.useSpan(name, options, (span) => call(op, input, callOptions, span))
+  }
 }

@@ -19,7 +19,16 @@ const utf8 = new TextEncoder()
 // The message schedule, reused: hashing is synchronous, so no two calls share it at once.
 const schedule = new Uint32Array(64)
 
-const bytesOf = (data: string | Uint8Array): Uint8Array => typeof data === "string" ? utf8.encode(data) : data
+/** What a hash takes: text (as UTF-8) or bytes. @internal */
+export type Source = string | ArrayBuffer | ArrayBufferView
+
+/** The bytes of a hash's input, without a copy where they are bytes already. @internal */
+export const bytesOf = (data: Source): Uint8Array =>
+  typeof data === "string"
+    ? utf8.encode(data)
+    : ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data)
 
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
 
@@ -102,15 +111,6 @@ export const sha256Hex = (data: string): string => toHex(sha256(data))
 /** The hex HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
 export const hmacSha256Hex = (key: string | Uint8Array, data: string): string => toHex(hmacSha256(key, data))
 
-type Source = string | ArrayBuffer | ArrayBufferView
-
-const sourceBytes = (data: Source): Uint8Array =>
-  typeof data === "string"
-    ? utf8.encode(data)
-    : ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data)
-
 /**
  * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option: `SignatureV4Base`, which the
  * signer extends, requires one, and the tests sign with `SignatureV4` through it.
@@ -121,10 +121,10 @@ export class Sha256 {
   private readonly secret: Uint8Array | undefined
   private chunks: Array<Uint8Array> = []
   constructor(secret?: Source) {
-    this.secret = secret === undefined ? undefined : sourceBytes(secret)
+    this.secret = secret === undefined ? undefined : bytesOf(secret)
   }
   update(data: Source): void {
-    this.chunks.push(sourceBytes(data))
+    this.chunks.push(bytesOf(data))
   }
   digest(): Promise<Uint8Array> {
     const length = this.chunks.reduce((sum, chunk) => sum + chunk.length, 0)

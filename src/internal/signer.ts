@@ -36,6 +36,21 @@ export interface SignerOptions {
   readonly hash?: HashFunctions | undefined
 }
 
+/** What a signature covers: the method, the encoded path, the decoded query and the headers as sent. @internal */
+export interface SignableRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Record<string, string | Array<string>>
+  readonly headers: Record<string, string>
+}
+
+/** A signature, its credential scope and the list of headers it signed. @internal */
+export interface Signature {
+  readonly scope: string
+  readonly signature: string
+  readonly signedHeaders: string
+}
+
 const algorithm = "AWS4-HMAC-SHA256"
 const unsignableHeaders = new Set(["content-length", "user-agent", "traceparent", "b3"])
 
@@ -69,20 +84,18 @@ export class Signer extends SignatureV4Base {
    * signed but left out (the transport sets it from the URL).
    */
   sign(url: URL, request: EncodedRequest, signingDate: Date): Record<string, string> {
-    const { longDate } = this.formatDate(signingDate)
+    const date = this.formatDate(signingDate)
     const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body)
-    const headers: Record<string, string> = { ...request.headers, "x-amz-date": longDate }
+    const headers: Record<string, string> = { ...request.headers, "x-amz-date": date.longDate }
     if (this.credentials.sessionToken !== undefined) {
       headers["x-amz-security-token"] = Redacted.value(this.credentials.sessionToken)
     }
     if (this.applyChecksum) headers["x-amz-content-sha256"] = payloadHash
-    const { scope, signature, signedHeaders } = this.signatureOf({
-      method: request.method,
-      path: request.path,
-      query: request.query,
-      headers: { ...headers, host: url.host },
+    const { scope, signature, signedHeaders } = this.signatureAt(
+      { method: request.method, path: request.path, query: request.query, headers: { ...headers, host: url.host } },
+      date,
       payloadHash
-    }, signingDate)
+    )
     headers.authorization =
       `${algorithm} Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
     return headers
@@ -94,28 +107,29 @@ export class Signer extends SignatureV4Base {
    * hash is the `x-amz-content-sha256` header's when there is one, as `@smithy/signature-v4` takes it.
    */
   signatureOf(
-    request: {
-      readonly method: string
-      readonly path: string
-      readonly query: Record<string, string | Array<string>>
-      readonly headers: Record<string, string>
-      readonly body?: string | undefined
-      readonly payloadHash?: string | undefined
-    },
+    request: SignableRequest & { readonly body: string | undefined },
     signingDate: Date,
     signableHeaders?: ReadonlySet<string>
-  ): { readonly scope: string; readonly signature: string; readonly signedHeaders: string } {
-    const { longDate, shortDate } = this.formatDate(signingDate)
-    const scope = createScope(shortDate, this.region, this.service)
-    const payloadHash = request.payloadHash ?? request.headers["x-amz-content-sha256"] ??
+  ): Signature {
+    const payloadHash = request.headers["x-amz-content-sha256"] ??
       (request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body))
+    return this.signatureAt(request, this.formatDate(signingDate), payloadHash, signableHeaders)
+  }
+
+  private signatureAt(
+    request: SignableRequest,
+    date: { readonly longDate: string; readonly shortDate: string },
+    payloadHash: string,
+    signableHeaders?: ReadonlySet<string>
+  ): Signature {
+    const scope = createScope(date.shortDate, this.region, this.service)
     const toSign = { ...request, protocol: "https:", hostname: "" }
     const canonicalHeaders = getCanonicalHeaders(toSign, unsignableHeaders, signableHeaders as Set<string> | undefined)
     const canonicalRequest = this.createCanonicalRequest(toSign, canonicalHeaders, payloadHash)
-    const stringToSign = `${algorithm}\n${longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
+    const stringToSign = `${algorithm}\n${date.longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
     return {
       scope,
-      signature: this.hash.hmacSha256Hex(this.keyFor(shortDate), stringToSign),
+      signature: this.hash.hmacSha256Hex(this.keyFor(date.shortDate), stringToSign),
       signedHeaders: this.getCanonicalHeaderList(canonicalHeaders)
     }
   }
