@@ -29,7 +29,7 @@ export const hmacSha256Hex = (key: string | Uint8Array, data: string): string =>
 
 /**
  * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option: `SignatureV4Base`, which the
- * signer extends, requires one, and the tests sign with `SignatureV4` through it.
+ * local server's verifier extends, requires one, and the tests sign with `SignatureV4` through it.
  *
  * @internal
  */

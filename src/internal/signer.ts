@@ -1,19 +1,22 @@
 /**
  * SigV4 signing of an encoded request (service `cognito-sync`), synchronously.
  *
- * The canonical request (path normalisation and double encoding, query sorting and encoding, header selection and
- * trimming) comes from `@smithy/signature-v4`. The rest of SigV4 is a fixed chain of hashes that this module runs
- * with the synchronous `#sha256`: `SignatureV4.sign` is async, and its dozen awaits plus the trip through the event
- * loop cost more than the hashing itself (docs/benchmarks.md). The signing key is derived once per day and kept
- * here, so the secret leaves its `Redacted` only for that derivation.
+ * The canonical request is built here rather than by `@smithy/signature-v4`: its generic canonicalisation (regular
+ * expressions over every header value and query part, several intermediate objects) cost about 0.1 of a whole
+ * call's CPU at concurrency 1 in `bench/`, ten times what it costs in a tight loop (docs/benchmarks.md). What is
+ * built here is the same string: a property test (test/signer.test.ts) checks every header of 300 random requests
+ * against `SignatureV4.sign`, and the local server verifies signatures with `@smithy/signature-v4`'s own
+ * canonicalisation (src/local/SigV4.ts), so every test against it checks this signer too.
+ *
+ * The hash chain after the canonical request runs with the synchronous `#sha256`, and the day's signing key is
+ * derived once and kept, so the secret leaves its `Redacted` only for that derivation.
  *
  * @internal
  */
 import * as Sha256 from "#sha256"
-import { createScope, getCanonicalHeaders, SignatureV4Base } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import type { AwsCredentials } from "../Credentials.js"
-import type { EncodedRequest } from "./restJson.js"
+import { type EncodedRequest, encodeUriComponent } from "./restJson.js"
 
 /** The signing name of Cognito Sync. @internal */
 export const signingName = "cognito-sync"
@@ -31,17 +34,7 @@ export interface SignerOptions {
   readonly service?: string | undefined
   /** Whether to send `x-amz-content-sha256` (as `@smithy/signature-v4` does by default). */
   readonly applyChecksum?: boolean | undefined
-  /** Whether the canonical path encodes each segment again (every service but S3 does; the default). */
-  readonly uriEscapePath?: boolean | undefined
   readonly hash?: HashFunctions | undefined
-}
-
-/** What a signature covers: the method, the encoded path, the decoded query and the headers as sent. @internal */
-export interface SignableRequest {
-  readonly method: string
-  readonly path: string
-  readonly query: Record<string, string | Array<string>>
-  readonly headers: Record<string, string>
 }
 
 /** A signature, its credential scope and the list of headers it signed. @internal */
@@ -51,31 +44,129 @@ export interface Signature {
   readonly signedHeaders: string
 }
 
-const algorithm = "AWS4-HMAC-SHA256"
-const unsignableHeaders = new Set(["content-length", "user-agent", "traceparent", "b3"])
+/** A SigV4 date: `20150830T123600Z` and `20150830`. @internal */
+export interface SigningDate {
+  readonly longDate: string
+  readonly shortDate: string
+}
 
-/** Signs requests for one set of credentials and one region. @internal */
-export class Signer extends SignatureV4Base {
-  private readonly hash: HashFunctions
-  private readonly emptyPayloadHash: string
+/** The algorithm of every signature here. @internal */
+export const algorithm = "AWS4-HMAC-SHA256"
+
+/** A date as SigV4 writes it, from `2015-08-30T12:36:00.000Z` to `20150830T123600Z` (as `@smithy/signature-v4`). */
+export const signingDateOf = (date: Date): SigningDate => {
+  const longDate = date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "")
+  return { longDate, shortDate: longDate.slice(0, 8) }
+}
+
+/**
+ * The part of SigV4 after the canonical request: the string to sign and its HMAC under the day's signing key,
+ * which is derived once a day. Shared by this signer and the local server's verifier.
+ *
+ * @internal
+ */
+export class SignatureChain {
   private signingKey: { readonly shortDate: string; readonly key: Uint8Array } | undefined
 
   constructor(
-    private readonly credentials: AwsCredentials,
-    private readonly region: string,
-    options?: SignerOptions
-  ) {
-    // Only the canonicalisation of `SignatureV4Base` is used: it reads neither its credentials nor its hash.
-    super({
-      service: options?.service ?? signingName,
-      applyChecksum: options?.applyChecksum ?? true,
-      uriEscapePath: options?.uriEscapePath ?? true,
-      region,
-      sha256: Sha256.Sha256,
-      credentials: { accessKeyId: "", secretAccessKey: "" }
-    })
-    this.hash = options?.hash ?? Sha256
-    this.emptyPayloadHash = this.hash.sha256Hex("")
+    private readonly secretAccessKey: Redacted.Redacted<string>,
+    readonly region: string,
+    readonly service: string,
+    readonly hash: HashFunctions
+  ) {}
+
+  /** The signature of a canonical request at `date`, with its credential scope. */
+  sign(canonicalRequest: string, date: SigningDate): { readonly scope: string; readonly signature: string } {
+    const scope = `${date.shortDate}/${this.region}/${this.service}/aws4_request`
+    const stringToSign = `${algorithm}\n${date.longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
+    return { scope, signature: this.hash.hmacSha256Hex(this.keyFor(date.shortDate), stringToSign) }
+  }
+
+  private keyFor(shortDate: string): Uint8Array {
+    if (this.signingKey?.shortDate !== shortDate) {
+      let key: string | Uint8Array = `AWS4${Redacted.value(this.secretAccessKey)}`
+      for (const part of [shortDate, this.region, this.service, "aws4_request"]) {
+        key = this.hash.hmacSha256(key, part)
+      }
+      this.signingKey = { shortDate, key: key as Uint8Array }
+    }
+    return this.signingKey.key
+  }
+}
+
+// Headers SigV4 never signs (the list of `@smithy/signature-v4`), and those a transport may add or change on the way.
+const unsignableHeaders = new Set([
+  "authorization",
+  "cache-control",
+  "connection",
+  "expect",
+  "from",
+  "keep-alive",
+  "max-forwards",
+  "pragma",
+  "referer",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "user-agent",
+  "x-amzn-trace-id",
+  "content-length",
+  "traceparent",
+  "b3"
+])
+
+const isSignable = (name: string): boolean =>
+  !unsignableHeaders.has(name) && !name.startsWith("proxy-") && !name.startsWith("sec-")
+
+const needsFolding = /[\r\n\t]| {2}|^ | $/
+
+/** A header value as SigV4 signs it: line breaks and runs of blanks become one space, the ends are trimmed. */
+const canonicalValue = (value: string): string =>
+  needsFolding.test(value)
+    ? value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "")
+    : value
+
+/**
+ * The canonical URI of a path sent percent-encoded: `.` and `..` segments resolved, empty ones dropped, each
+ * segment encoded once more (every service but S3 signs the path double-encoded).
+ */
+const canonicalPath = (path: string): string => {
+  const segments: Array<string> = []
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === ".") continue
+    if (segment === "..") segments.pop()
+    else segments.push(encodeUriComponent(segment))
+  }
+  const trailing = segments.length > 0 && path.endsWith("/") ? "/" : ""
+  return `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${trailing}`
+}
+
+/** The canonical query: encoded `name=value` pairs ordered by name. */
+const canonicalQuery = (query: Readonly<Record<string, string>>): string => {
+  const pairs: Array<readonly [name: string, pair: string]> = []
+  for (const key in query) {
+    if (!Object.hasOwn(query, key) || key.toLowerCase() === "x-amz-signature") continue
+    const name = encodeUriComponent(key)
+    pairs.push([name, `${name}=${encodeUriComponent(query[key]!)}`])
+  }
+  if (pairs.length === 1) return pairs[0]![1]
+  return pairs.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, pair]) => pair).join("&")
+}
+
+/** Signs requests for one set of credentials and one region. @internal */
+export class Signer {
+  private readonly chain: SignatureChain
+  private readonly applyChecksum: boolean
+  private readonly emptyPayloadHash: string
+  // Calls within one second share their formatted date.
+  private date: { readonly second: number; readonly value: SigningDate } | undefined
+
+  constructor(private readonly credentials: AwsCredentials, region: string, options?: SignerOptions) {
+    const hash = options?.hash ?? Sha256
+    this.chain = new SignatureChain(credentials.secretAccessKey, region, options?.service ?? signingName, hash)
+    this.applyChecksum = options?.applyChecksum ?? true
+    this.emptyPayloadHash = hash.sha256Hex("")
   }
 
   /**
@@ -84,66 +175,47 @@ export class Signer extends SignatureV4Base {
    * signed but left out (the transport sets it from the URL).
    */
   sign(url: URL, request: EncodedRequest, signingDate: Date): Record<string, string> {
-    const date = this.formatDate(signingDate)
-    const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body)
+    const date = this.dateOf(signingDate)
+    const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.chain.hash.sha256Hex(request.body)
     const headers: Record<string, string> = { ...request.headers, "x-amz-date": date.longDate }
     if (this.credentials.sessionToken !== undefined) {
       headers["x-amz-security-token"] = Redacted.value(this.credentials.sessionToken)
     }
     if (this.applyChecksum) headers["x-amz-content-sha256"] = payloadHash
-    const { scope, signature, signedHeaders } = this.signatureAt(
-      { method: request.method, path: request.path, query: request.query, headers: { ...headers, host: url.host } },
-      date,
-      payloadHash
-    )
+    const { scope, signature, signedHeaders } = this.signatureOf(request, headers, url.host, date, payloadHash)
     headers.authorization =
       `${algorithm} Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
     return headers
   }
 
-  /**
-   * The signature of a request whose headers are final (`host` and `x-amz-date` included): over the headers
-   * SigV4 signs, or exactly `signableHeaders` when given (as a verifier checks what a client listed). The payload
-   * hash is the `x-amz-content-sha256` header's when there is one, as `@smithy/signature-v4` takes it.
-   */
-  signatureOf(
-    request: SignableRequest & { readonly body: string | undefined },
-    signingDate: Date,
-    signableHeaders?: ReadonlySet<string>
+  private signatureOf(
+    request: EncodedRequest,
+    headers: Readonly<Record<string, string>>,
+    host: string,
+    date: SigningDate,
+    payloadHash: string
   ): Signature {
-    const payloadHash = request.headers["x-amz-content-sha256"] ??
-      (request.body === undefined ? this.emptyPayloadHash : this.hash.sha256Hex(request.body))
-    return this.signatureAt(request, this.formatDate(signingDate), payloadHash, signableHeaders)
+    // Names are lowered in the order of the original names, so of two spellings of one name the last sorted wins.
+    const values = new Map<string, string>([["host", host]])
+    for (const rawName of Object.keys(headers).sort()) {
+      const value = headers[rawName]
+      const name = rawName.toLowerCase()
+      if (value !== undefined && isSignable(name)) values.set(name, canonicalValue(value))
+    }
+    const names = [...values.keys()].sort()
+    let canonicalHeaders = ""
+    for (const name of names) canonicalHeaders += `${name}:${values.get(name)}\n`
+    const signedHeaders = names.join(";")
+    const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n${
+      canonicalQuery(request.query)
+    }\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`
+    return { ...this.chain.sign(canonicalRequest, date), signedHeaders }
   }
 
-  private signatureAt(
-    request: SignableRequest,
-    date: { readonly longDate: string; readonly shortDate: string },
-    payloadHash: string,
-    signableHeaders?: ReadonlySet<string>
-  ): Signature {
-    const scope = createScope(date.shortDate, this.region, this.service)
-    const toSign = { ...request, protocol: "https:", hostname: "" }
-    const canonicalHeaders = getCanonicalHeaders(toSign, unsignableHeaders, signableHeaders as Set<string> | undefined)
-    const canonicalRequest = this.createCanonicalRequest(toSign, canonicalHeaders, payloadHash)
-    const stringToSign = `${algorithm}\n${date.longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
-    return {
-      scope,
-      signature: this.hash.hmacSha256Hex(this.keyFor(date.shortDate), stringToSign),
-      signedHeaders: this.getCanonicalHeaderList(canonicalHeaders)
-    }
-  }
-
-  /** The day's signing key: HMAC chain over the date, region, service and `aws4_request`. */
-  private keyFor(shortDate: string): Uint8Array {
-    if (this.signingKey?.shortDate !== shortDate) {
-      let key: string | Uint8Array = `AWS4${Redacted.value(this.credentials.secretAccessKey)}`
-      for (const part of [shortDate, this.region, this.service, "aws4_request"]) {
-        key = this.hash.hmacSha256(key, part)
-      }
-      this.signingKey = { shortDate, key: key as Uint8Array }
-    }
-    return this.signingKey.key
+  private dateOf(date: Date): SigningDate {
+    const second = Math.floor(date.getTime() / 1000)
+    if (this.date?.second !== second) this.date = { second, value: signingDateOf(date) }
+    return this.date.value
   }
 }
 

@@ -1,15 +1,18 @@
 /**
  * SigV4 verification for the local server: the server recomputes the signature of each request from the
- * credentials it knows and compares. It signs with the client's synchronous signer, whose canonical request comes
- * from `@smithy/signature-v4` and whose headers a property test checks against `SignatureV4.sign`.
+ * credentials it knows and compares. The canonical request comes from `@smithy/signature-v4`, not from the
+ * client's own signer, so that every request this library's client sends to the local server is also checked by an
+ * independent implementation; the hash chain after it is the client's synchronous one.
  *
  * Real clients sign the path in more than one form (the standard double-encoded canonical URI, the path as sent,
  * or the decoded path encoded once); each is accepted.
  *
  * @since 0.1.0
  */
+import * as Sha256 from "#sha256"
+import { getCanonicalHeaders, SignatureV4Base } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
-import { makeSigner, type Signer } from "../internal/signer.js"
+import { SignatureChain, type SigningDate, signingName } from "../internal/signer.js"
 
 /**
  * Credentials the server accepts. `identityId` makes them Cognito Identity credentials of that identity;
@@ -88,27 +91,58 @@ const safeDecode = (path: string): string | undefined => {
 
 const reject = (status: number, code: string, message: string): Rejection => ({ status, code, message })
 
-// One signer per credential pair, region and path form: it derives the day's signing key once.
-const signers = new Map<string, Signer>()
-const maxSigners = 1024
+/** Recomputes signatures for one secret, region and path form, with `@smithy/signature-v4`'s canonicalisation. */
+class Verifier extends SignatureV4Base {
+  private readonly chain: SignatureChain
 
-const signerFor = (
-  accessKeyId: string,
-  secretAccessKey: string,
-  region: string,
-  uriEscapePath: boolean
-): Signer => {
-  const key = `${uriEscapePath}\u0000${region}\u0000${accessKeyId}\u0000${secretAccessKey}`
-  let signer = signers.get(key)
-  if (signer === undefined) {
-    if (signers.size >= maxSigners) signers.clear()
-    signer = makeSigner({ accessKeyId, secretAccessKey: Redacted.make(secretAccessKey) }, region, {
+  constructor(secretAccessKey: string, region: string, uriEscapePath: boolean) {
+    // Only the canonicalisation of `SignatureV4Base` is used: it reads neither its credentials nor its hash.
+    super({
+      service: signingName,
+      region,
+      uriEscapePath,
       applyChecksum: false,
-      uriEscapePath
+      sha256: Sha256.Sha256,
+      credentials: { accessKeyId: "", secretAccessKey: "" }
     })
-    signers.set(key, signer)
+    this.chain = new SignatureChain(Redacted.make(secretAccessKey), region, signingName, Sha256)
   }
-  return signer
+
+  /**
+   * The signature over exactly the `signedHeaders` the client listed. The payload hash is the
+   * `x-amz-content-sha256` header's when there is one, as `@smithy/signature-v4` takes it.
+   */
+  signatureOf(
+    request: {
+      readonly method: string
+      readonly path: string
+      readonly query: Record<string, string | Array<string>>
+      readonly headers: Record<string, string>
+      readonly body: string
+    },
+    date: SigningDate,
+    signedHeaders: Set<string>
+  ): string {
+    const payloadHash = request.headers["x-amz-content-sha256"] ?? this.chain.hash.sha256Hex(request.body)
+    const toSign = { ...request, protocol: "https:", hostname: "" }
+    const canonicalHeaders = getCanonicalHeaders(toSign, undefined, signedHeaders)
+    return this.chain.sign(this.createCanonicalRequest(toSign, canonicalHeaders, payloadHash), date).signature
+  }
+}
+
+// One verifier per credential pair, region and path form: it derives the day's signing key once.
+const verifiers = new Map<string, Verifier>()
+const maxVerifiers = 1024
+
+const verifierFor = (secretAccessKey: string, region: string, uriEscapePath: boolean): Verifier => {
+  const key = `${uriEscapePath}\u0000${region}\u0000${secretAccessKey}`
+  let verifier = verifiers.get(key)
+  if (verifier === undefined) {
+    if (verifiers.size >= maxVerifiers) verifiers.clear()
+    verifier = new Verifier(secretAccessKey, region, uriEscapePath)
+    verifiers.set(key, verifier)
+  }
+  return verifier
 }
 
 /**
@@ -156,8 +190,8 @@ export const verify = (
   const dateMatch = amzDate === undefined ? null : amzDatePattern.exec(amzDate)
   if (dateMatch === null) return reject(400, "IncompleteSignatureException", "Missing or malformed X-Amz-Date")
   const [, year, month, day, hour, minute, second] = dateMatch.map(Number) as unknown as ReadonlyArray<number>
-  const signingDate = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!))
-  if (Math.abs(signingDate.getTime() - nowMillis) > maxClockSkewMillis) {
+  const signingTime = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!)
+  if (Math.abs(signingTime - nowMillis) > maxClockSkewMillis) {
     return reject(
       403,
       "InvalidSignatureException",
@@ -176,13 +210,13 @@ export const verify = (
   }
   const query = parseQuery(request.rawQuery)
   const signableHeaders = new Set(signedHeaders)
-  const body = request.body === "" ? undefined : request.body
+  const date = { longDate: amzDate!, shortDate: amzDate!.slice(0, 8) }
   const matches = (path: string, uriEscapePath: boolean) =>
-    signerFor(accessKeyId, credentials.secretAccessKey, region, uriEscapePath).signatureOf(
-      { method: request.method, path, query, headers, body },
-      signingDate,
+    verifierFor(credentials.secretAccessKey, region, uriEscapePath).signatureOf(
+      { method: request.method, path, query, headers, body: request.body },
+      date,
       signableHeaders
-    ).signature === signature
+    ) === signature
   if (matches(request.rawPath, true) || matches(request.rawPath, false)) return credentials
   const decodedPath = safeDecode(request.rawPath)
   if (decodedPath !== undefined && decodedPath !== request.rawPath && matches(decodedPath, true)) {
