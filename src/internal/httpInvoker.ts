@@ -8,7 +8,7 @@
  * @internal
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -142,6 +142,8 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
       let attempts = 0
       let retryAfterMillis: number | undefined
       const onTimeout = () => new E.CognitoSyncTimeoutError({ operation: op.name, timeoutMillis })
+      // One attempt, in its own fiber (see `runAttempt`): sign, send, read and decode. A transport failure stays an
+      // `HttpClientError` until the retry loop sees it, so a successful attempt pays for no error mapping.
       const exchange = Effect.flatMap(options.credentials.resolve, (credentials) => {
         const now = clock.unsafeCurrentTimeMillis()
         let httpRequest = HttpClientRequest.make(request.method)(url, {
@@ -150,33 +152,34 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
         if (request.body !== undefined) {
           httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
         }
-        return Effect.mapError(
-          Effect.flatMap(
-            client.execute(httpRequest),
-            (response) =>
-              Effect.map(response.text, (body) => ({ now, status: response.status, headers: response.headers, body }))
-          ),
-          (error) => new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(error) })
-        )
+        return Effect.flatMap(client.execute(httpRequest), (response) =>
+          Effect.flatMap(response.text, (body) => {
+            const headers = response.headers
+            span.attribute("http.response.status_code", response.status)
+            const requestId = headers["x-amzn-requestid"]
+            if (requestId !== undefined) span.attribute("aws.request_id", requestId)
+            const decoded = RestJson.decodeResponse(op, { status: response.status, headers, body })
+            if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+            retryAfterMillis = Retry.parseRetryAfter(headers["retry-after"], now)
+            return Effect.fail(decoded.left)
+          }))
       })
       const attempt = Effect.suspend(() => {
         attempts++
         retryAfterMillis = undefined
         span.attribute("cognito_sync.attempts", attempts)
-        return Effect.flatMap(
-          runAttempt(exchange, { clock, millis: timeoutMillis, onTimeout, parentSpan: span, locals: attemptLocals }),
-          (response) => {
-            span.attribute("http.response.status_code", response.status)
-            const requestId = response.headers["x-amzn-requestid"]
-            if (requestId !== undefined) span.attribute("aws.request_id", requestId)
-            const decoded = RestJson.decodeResponse(op, response)
-            if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
-            retryAfterMillis = Retry.parseRetryAfter(response.headers["retry-after"], response.now)
-            return Effect.fail(decoded.left)
-          }
-        )
+        return runAttempt(exchange, {
+          clock,
+          millis: timeoutMillis,
+          onTimeout,
+          parentSpan: span,
+          locals: attemptLocals
+        })
       })
-      const loop: Effect.Effect<unknown, E.CognitoSyncError> = Effect.catchAll(attempt, (error) => {
+      const loop: Effect.Effect<unknown, E.CognitoSyncError> = Effect.catchAll(attempt, (failure) => {
+        const error = HttpClientError.isHttpClientError(failure)
+          ? new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(failure) })
+          : failure
         if (attempts >= maxAttempts || !policy.isRetryable(error)) return Effect.fail(error)
         return Effect.flatMap(
           Effect.randomWith((random) => random.next),
