@@ -48,8 +48,19 @@ describe("SHA-256, portable", () => {
     const expected = createHmac("sha256", key).update(data).digest("hex")
     expect(hex(Portable.hmacSha256(key, data))).toBe(expected)
     expect(hex(Node.hmacSha256(key, data))).toBe(expected)
-    if (typeof data === "string") expect(Portable.hmacSha256Hex(key, data)).toBe(expected)
+    if (typeof data === "string") {
+      expect(Portable.hmacSha256Hex(key, data)).toBe(expected)
+      expect(Node.hmacSha256Hex(key, data)).toBe(expected)
+    }
   }, { fastCheck: { numRuns: 300 } })
+
+  it("Node's HMAC from padded keys keeps one key's pads apart from another's", () => {
+    const first = new Uint8Array(32).fill(1)
+    const second = new Uint8Array(32).fill(2)
+    for (const key of [first, second, first, new Uint8Array(64).fill(3), new Uint8Array(0)]) {
+      expect(Node.hmacSha256Hex(key, "data")).toBe(createHmac("sha256", key).update("data").digest("hex"))
+    }
+  })
 
   it.effect.prop("the classes @smithy/signature-v4 takes (portable and Node) hash chunked input like node:crypto", [
     fc.array(fc.oneof(text, fc.uint8Array({ maxLength: 80 })), { maxLength: 5 }),

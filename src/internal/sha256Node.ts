@@ -23,9 +23,39 @@ export const sha256Hex = (data: string): string =>
 export const hmacSha256 = (key: string | Uint8Array, data: string | Uint8Array): Uint8Array =>
   createHmac("sha256", key).update(data).digest()
 
-/** The hex HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
-export const hmacSha256Hex = (key: string | Uint8Array, data: string): string =>
-  createHmac("sha256", key).update(data, "utf8").digest("hex")
+/**
+ * The hex HMAC-SHA-256 of a UTF-8 string under `key`. With `crypto.hash` and a key of bytes (the signer's daily
+ * key), it is computed from its definition, H((K ^ opad) || H((K ^ ipad) || data)), as two one-shot hashes: an
+ * `Hmac` object costs a call several times more than the hashing when its code is not hot in the CPU's caches
+ * (docs/benchmarks.md). The padded keys of the last key are kept.
+ *
+ * @internal
+ */
+export const hmacSha256Hex = (key: string | Uint8Array, data: string): string => {
+  if (oneShot === undefined || typeof key === "string" || key.length > blockBytes) {
+    return createHmac("sha256", key).update(data, "utf8").digest("hex")
+  }
+  const pads = padsOf(key)
+  const inner = oneShot("sha256", Buffer.concat([pads.inner, Buffer.from(data, "utf8")]), "buffer")
+  return oneShot("sha256", Buffer.concat([pads.outer, inner]), "hex")
+}
+
+const blockBytes = 64
+let lastPads: { readonly key: Uint8Array; readonly inner: Buffer; readonly outer: Buffer } | undefined
+
+/** The key XOR-ed with the inner and outer pads of RFC 2104 (a key shorter than the block is padded with zeros). */
+const padsOf = (key: Uint8Array) => {
+  if (lastPads?.key !== key) {
+    const inner = Buffer.alloc(blockBytes, 0x36)
+    const outer = Buffer.alloc(blockBytes, 0x5c)
+    for (let i = 0; i < key.length; i++) {
+      inner[i]! ^= key[i]!
+      outer[i]! ^= key[i]!
+    }
+    lastPads = { key, inner, outer }
+  }
+  return lastPads
+}
 
 /**
  * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option: `SignatureV4Base`, which the

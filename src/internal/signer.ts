@@ -127,11 +127,16 @@ const canonicalValue = (value: string): string =>
     ? value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "")
     : value
 
+// Non-empty segments of unreserved characters and `%` escapes, as the codec builds paths.
+const plainEncodedPath = /^(?:\/[\w.~%-]+)+$/
+
 /**
  * The canonical URI of a path sent percent-encoded: `.` and `..` segments resolved, empty ones dropped, each
- * segment encoded once more (every service but S3 signs the path double-encoded).
+ * segment encoded once more (every service but S3 signs the path double-encoded). Encoding a segment made of
+ * unreserved characters and `%XX` escapes again only turns each `%` into `%25`.
  */
 const canonicalPath = (path: string): string => {
+  if (plainEncodedPath.test(path) && !path.includes("/.")) return path.replaceAll("%", "%25")
   const segments: Array<string> = []
   for (const segment of path.split("/")) {
     if (segment === "" || segment === ".") continue
