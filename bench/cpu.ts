@@ -1,12 +1,15 @@
 /**
  * CPU per call and calls per second of listRecords and updateRecords, against the canned loopback server of
- * `bench/server.ts` (forked, so its CPU is not counted), at concurrency 1 and 64, for five columns:
+ * `bench/server.ts` (forked, so its CPU is not counted), at concurrency 1 and 64, for six columns:
  *
  * - `ours-fetch`: this client on `FetchHttpClient.layer`;
  * - `ours-undici`: this client on `NodeHttpClient.layerUndici` from `@effect/platform-node`;
  * - `official`: `@aws-sdk/client-cognito-sync` with its defaults (3 attempts, `NodeHttpHandler`);
  * - `bare-transport`: an unsigned `@effect/platform` `FetchHttpClient` request + `response.json`, with the
- *   platform's client span on (DESIGN's "bare transport");
+ *   platform's client span on (DESIGN's "bare transport"). Each call builds its request, as every program must (a
+ *   URL and body of its own); the body text itself is a constant;
+ * - `bare-transport-reused`: the same with one request built once and sent by every call, the baseline of the
+ *   first sessions (a reference: no program can reuse one request for different inputs);
  * - `bare-fetch`: global `fetch` signed with `@smithy/signature-v4` and `@smithy/hash-node` (the reference floor).
  *
  * Every call is started as a promise by the same driver (`runBatch`): the Effect columns pay one
@@ -38,7 +41,14 @@ import {
   updateInput
 } from "./fixtures.js"
 
-export const columns = ["ours-fetch", "ours-undici", "official", "bare-transport", "bare-fetch"] as const
+export const columns = [
+  "ours-fetch",
+  "ours-undici",
+  "official",
+  "bare-transport",
+  "bare-transport-reused",
+  "bare-fetch"
+] as const
 export type Column = (typeof columns)[number]
 export const operations = ["listRecords", "updateRecords"] as const
 export type Operation = (typeof operations)[number]
@@ -147,16 +157,22 @@ const officialDriver = async (endpoint: string): Promise<Driver> => {
   }
 }
 
-const bareTransportDriver = async (endpoint: string): Promise<Driver> => {
+const bareTransportDriver = async (endpoint: string, reuseRequests: boolean): Promise<Driver> => {
   const runtime = ManagedRuntime.make(FetchHttpClient.layer)
   const client = await runtime.runPromise(HttpClient.HttpClient)
-  const listRequest = HttpClientRequest.get(`${endpoint}${datasetPath}/records?lastSyncCount=39`)
-  const updateRequest = HttpClientRequest.post(`${endpoint}${datasetPath}`).pipe(
-    HttpClientRequest.bodyText(updateBody, "application/json")
-  )
+  const listRequest = () => HttpClientRequest.get(`${endpoint}${datasetPath}/records?lastSyncCount=39`)
+  const updateRequest = () =>
+    HttpClientRequest.post(`${endpoint}${datasetPath}`).pipe(HttpClientRequest.bodyText(updateBody, "application/json"))
+  const call = (request: () => HttpClientRequest.HttpClientRequest) => {
+    const reused = request()
+    return () =>
+      runtime.runPromise(
+        Effect.flatMap(client.execute(reuseRequests ? reused : request()), (response) => response.json)
+      )
+  }
   return {
-    listRecords: () => runtime.runPromise(Effect.flatMap(client.execute(listRequest), (response) => response.json)),
-    updateRecords: () => runtime.runPromise(Effect.flatMap(client.execute(updateRequest), (response) => response.json)),
+    listRecords: call(listRequest),
+    updateRecords: call(updateRequest),
     close: () => runtime.dispose()
   }
 }
@@ -200,7 +216,9 @@ const makeDriver = (column: Column, endpoint: string): Promise<Driver> => {
     case "official":
       return officialDriver(endpoint)
     case "bare-transport":
-      return bareTransportDriver(endpoint)
+      return bareTransportDriver(endpoint, false)
+    case "bare-transport-reused":
+      return bareTransportDriver(endpoint, true)
     case "bare-fetch":
       return bareFetchDriver(endpoint)
   }
