@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Schema from "effect/Schema"
@@ -74,6 +75,31 @@ describe("compiled Schema decoding and encoding give Schema's results", () => {
     const withTransformation = Schema.Struct({ n: Schema.NumberFromString })
     expect(CompiledSchema.isCompiled(withTransformation, true)).toBe(false)
     expect(CompiledSchema.decodeUnknownEither(withTransformation)({ n: "2" })).toStrictEqual(Either.right({ n: 2 }))
+  })
+
+  it("a union member with a decoding fallback, or a declaration that answers with an effect, is left to Schema", () => {
+    const fallback = Schema.Union(
+      Schema.Literal("a").annotations({ decodingFallback: () => Either.right("a" as const) }),
+      Schema.String
+    )
+    expect(CompiledSchema.isCompiled(fallback, true)).toBe(false)
+    expect(CompiledSchema.decodeUnknownEither(fallback)("zzz")).toStrictEqual(Either.right("a"))
+    const effectful = Schema.declare([], {
+      decode: () => (input) => Effect.succeed(`declared ${String(input)}`),
+      encode: () => (input) => Effect.succeed(input)
+    })
+    const union = Schema.Struct({ value: Schema.Union(effectful, Schema.String) })
+    expect(CompiledSchema.isCompiled(union, true)).toBe(true)
+    expect(CompiledSchema.decodeUnknownEither(union)({ value: "x" })).toStrictEqual(
+      Either.right({ value: "declared x" })
+    )
+  })
+
+  it("a refinement sees the options Schema's encoder passes", () => {
+    const strict = Schema.String.pipe(Schema.filter((_, options) => options.errors === "first"))
+    expect(CompiledSchema.encodeUnknownEither(strict)("x")).toStrictEqual(
+      Schema.encodeUnknownEither(strict, { errors: "first" })("x")
+    )
   })
 
   it("members the schema does not name are dropped, and dates decode to Dates", () => {

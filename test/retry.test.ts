@@ -1,10 +1,13 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
-import type * as CognitoSync from "../src/CognitoSync.js"
+import * as CognitoSync from "../src/CognitoSync.js"
 import * as E from "../src/CognitoSyncError.js"
 import * as Retry from "../src/Retry.js"
 import {
@@ -104,6 +107,23 @@ describe("Retry: what the default policy retries (3 attempts)", () => {
         expect(fake.count()).toBe(3)
       }))
   }
+
+  it.effect("a custom HttpClient that fails outside its type still gives a typed transport error", () =>
+    Effect.gen(function*() {
+      let sent = 0
+      // A client whose failure is not an HttpClientError, as a hand-written client cast to the type might be.
+      const client = HttpClient.make(() =>
+        Effect.suspend(() => {
+          sent++
+          return Effect.fail(new TypeError("the request to https://example.test/?token=secret broke"))
+        }) as unknown as Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+      )
+      const service = yield* CognitoSync.make(defaultOptions).pipe(Effect.provideService(HttpClient.HttpClient, client))
+      const result = yield* runUnderTestClock(listRecords(service))
+      expect(result._tag === "Left" && result.left).toBeInstanceOf(E.CognitoSyncTransportError)
+      expect(result._tag === "Left" && result.left.message).toBe("the HttpClient failed with TypeError")
+      expect(sent).toBe(3)
+    }))
 
   it.effect("a retry that succeeds returns the success", () =>
     Effect.gen(function*() {

@@ -20,17 +20,31 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 
+// A compiled function answers a value, `failed` (the value is rejected: a union goes on to its next member) or
+// `undecided` (only Schema can tell: a declaration answered with an effect); either of these sends the input to
+// Schema's own parser.
 const failed: unique symbol = Symbol("failed")
+const undecided: unique symbol = Symbol("undecided")
 type Compiled = (input: unknown) => unknown
 
-const options: AST.ParseOptions = AST.defaultParseOption
+const isValue = (outcome: unknown): boolean => outcome !== failed && outcome !== undecided
+
+const mode = (isDecoding: boolean): AST.ParseOptions => isDecoding ? decodingOptions : encodingOptions
+
+// The options Schema's parser hands refinements and declarations: none when decoding, `errors: "first"` when
+// encoding (as `encodeUnknownEither` below is called).
+const decodingOptions: AST.ParseOptions = AST.defaultParseOption
+const encodingOptions: AST.ParseOptions = { errors: "first" }
 
 /**
  * Compiles `ast` for decoding (`true`) or encoding (`false`); `undefined` when it has a node this module leaves to
  * Schema.
  */
 const compile = (ast: AST.AST, isDecoding: boolean): Compiled | undefined => {
-  if (Option.isSome(AST.getParseOptionsAnnotation(ast))) return undefined
+  // Parse options and decoding fallbacks change how Schema parses a node: such nodes are left to it.
+  if (Option.isSome(AST.getParseOptionsAnnotation(ast)) || Option.isSome(AST.getDecodingFallbackAnnotation(ast))) {
+    return undefined
+  }
   switch (ast._tag) {
     case "StringKeyword":
       return (input) => typeof input === "string" ? input : failed
@@ -74,6 +88,7 @@ const compileUnion = (ast: AST.Union, isDecoding: boolean): Compiled | undefined
   return (input) => {
     for (const member of members) {
       const value = member(input)
+      // A value, or `undecided`: either ends the search.
       if (value !== failed) return value
     }
     return failed
@@ -93,9 +108,11 @@ const compileRefinement = (ast: AST.Refinement, isDecoding: boolean): Compiled |
   if (!isDecoding && !encodesToItself(ast.from)) return undefined
   const from = compile(ast.from, isDecoding)
   if (from === undefined) return undefined
+  const options = mode(isDecoding)
   return (input) => {
     const value = from(input)
-    return value === failed || Option.isSome(ast.filter(value, options, ast)) ? failed : value
+    if (!isValue(value)) return value
+    return Option.isSome(ast.filter(value, options, ast)) ? failed : value
   }
 }
 
@@ -108,10 +125,11 @@ const encodesToItself = (ast: AST.AST): boolean =>
 const compileDeclaration = (ast: AST.Declaration, isDecoding: boolean): Compiled | undefined => {
   if (ast.typeParameters.length > 0) return undefined
   const parse = isDecoding ? ast.decodeUnknown() : ast.encodeUnknown()
+  const options = mode(isDecoding)
   return (input) => {
     const result = parse(input, options, ast)
     // A declaration may answer with an effect; Schema's parser runs it.
-    return Either.isEither(result) && Either.isRight(result) ? result.right : failed
+    return Either.isEither(result) ? (Either.isRight(result) ? result.right : failed) : undecided
   }
 }
 
@@ -135,7 +153,7 @@ const compileStruct = (ast: AST.TypeLiteral, isDecoding: boolean): Compiled | un
         return failed
       }
       const value = member.parse((input as Record<PropertyKey, unknown>)[member.name])
-      if (value === failed) return failed
+      if (!isValue(value)) return value
       output[member.name] = value
     }
     return output
@@ -152,7 +170,7 @@ const compileArray = (ast: AST.TupleType, isDecoding: boolean): Compiled | undef
     const output = new Array(input.length)
     for (let i = 0; i < input.length; i++) {
       const value = item(input[i])
-      if (value === failed) return failed
+      if (!isValue(value)) return value
       output[i] = value
     }
     return output
@@ -166,7 +184,7 @@ const withFallback = <A, I>(
   if (compiled === undefined) return schemaParser
   return (input) => {
     const value = compiled(input)
-    return value === failed ? schemaParser(input) : Either.right(value as A | I)
+    return isValue(value) ? Either.right(value as A | I) : schemaParser(input)
   }
 }
 

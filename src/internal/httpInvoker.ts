@@ -16,6 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { constTrue } from "effect/Function"
+import * as Predicate from "effect/Predicate"
 import type * as Tracer from "effect/Tracer"
 import * as E from "../CognitoSyncError.js"
 import type { AwsCredentials, CredentialsProvider } from "../Credentials.js"
@@ -42,10 +43,25 @@ export interface CallOptions {
   readonly timeout?: Duration.DurationInput | undefined
 }
 
-const describeTransportFailure = (error: HttpClientError.HttpClientError): string =>
-  // `description` and the cause's message say what went wrong without printing the request, its headers or URL
-  // query, which may hold a session token.
-  error._tag === "RequestError"
+/** What an attempt fails with by itself; anything else came from the `HttpClient`. */
+const attemptErrorTags: ReadonlySet<string> = new Set([
+  ...E.modeledErrors.map((error) => error._tag),
+  "CognitoSyncServiceError",
+  "CognitoSyncDecodeError",
+  "CognitoSyncTimeoutError",
+  "CognitoSyncCredentialsError"
+])
+
+const isAttemptError = (u: unknown): u is E.CognitoSyncError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && attemptErrorTags.has(u._tag)
+
+const describeTransportFailure = (error: unknown): string =>
+  !HttpClientError.isHttpClientError(error)
+    // A custom client that fails with something else: its name only, as its message may quote the request.
+    ? `the HttpClient failed${error instanceof Error ? ` with ${error.name}` : ""}`
+    // `description` and the cause's message say what went wrong without printing the request, its headers or URL
+    // query, which may hold a session token.
+    : error._tag === "RequestError"
     ? `${error.reason} error${error.description ? `: ${error.description}` : causeMessage(error.cause)}`
     : `${error.reason} error reading the answer${
       error.description ? `: ${error.description}` : causeMessage(error.cause)
@@ -177,9 +193,9 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
         })
       })
       const loop: Effect.Effect<unknown, E.CognitoSyncError> = Effect.catchAll(attempt, (failure) => {
-        const error = HttpClientError.isHttpClientError(failure)
-          ? new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(failure) })
-          : failure
+        const error = isAttemptError(failure)
+          ? failure
+          : new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(failure) })
         if (attempts >= maxAttempts || !policy.isRetryable(error)) return Effect.fail(error)
         return Effect.flatMap(
           Effect.randomWith((random) => random.next),

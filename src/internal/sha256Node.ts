@@ -27,7 +27,7 @@ export const hmacSha256 = (key: string | Uint8Array, data: string | Uint8Array):
  * The hex HMAC-SHA-256 of a UTF-8 string under `key`. With `crypto.hash` and a key of bytes (the signer's daily
  * key), it is computed from its definition, H((K ^ opad) || H((K ^ ipad) || data)), as two one-shot hashes: an
  * `Hmac` object costs a call several times more than the hashing when its code is not hot in the CPU's caches
- * (docs/benchmarks.md). The padded keys of the last key are kept.
+ * (docs/benchmarks.md). The padded keys of the last key are kept, by identity: a key is never changed in place.
  *
  * @internal
  */

@@ -37,8 +37,8 @@ export interface SignerOptions {
   readonly hash?: HashFunctions | undefined
 }
 
-/** A signature, its credential scope and the list of headers it signed. @internal */
-export interface Signature {
+/** A signature, its credential scope and the list of headers it signed. */
+interface Signature {
   readonly scope: string
   readonly signature: string
   readonly signedHeaders: string
@@ -50,10 +50,13 @@ export interface SigningDate {
   readonly shortDate: string
 }
 
-/** The algorithm of every signature here. @internal */
-export const algorithm = "AWS4-HMAC-SHA256"
+const algorithm = "AWS4-HMAC-SHA256"
 
-/** A date as SigV4 writes it, from `2015-08-30T12:36:00.000Z` to `20150830T123600Z` (as `@smithy/signature-v4`). */
+/**
+ * A date as SigV4 writes it, from `2015-08-30T12:36:00.000Z` to `20150830T123600Z` (as `@smithy/signature-v4`).
+ *
+ * @internal
+ */
 export const signingDateOf = (date: Date): SigningDate => {
   const longDate = date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "")
   return { longDate, shortDate: longDate.slice(0, 8) }
@@ -183,9 +186,11 @@ export class Signer {
     const date = this.dateOf(signingDate)
     const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.chain.hash.sha256Hex(request.body)
     const headers: Record<string, string> = { ...request.headers, "x-amz-date": date.longDate }
-    if (this.credentials.sessionToken !== undefined) {
-      headers["x-amz-security-token"] = Redacted.value(this.credentials.sessionToken)
-    }
+    const sessionToken = this.credentials.sessionToken === undefined
+      ? ""
+      : Redacted.value(this.credentials.sessionToken)
+    // An empty token (`AWS_SESSION_TOKEN=`) is no token, as `@smithy/signature-v4` treats it.
+    if (sessionToken !== "") headers["x-amz-security-token"] = sessionToken
     if (this.applyChecksum) headers["x-amz-content-sha256"] = payloadHash
     const { scope, signature, signedHeaders } = this.signatureOf(request, headers, url.host, date, payloadHash)
     headers.authorization =
@@ -200,7 +205,8 @@ export class Signer {
     date: SigningDate,
     payloadHash: string
   ): Signature {
-    // Names are lowered in the order of the original names, so of two spellings of one name the last sorted wins.
+    // Names are lowered in the order of the original names, so of two spellings of one name the last sorted wins; a
+    // `host` among the request's headers (never one the codec builds) is signed in place of the URL's.
     const values = new Map<string, string>([["host", host]])
     for (const rawName of Object.keys(headers).sort()) {
       const value = headers[rawName]

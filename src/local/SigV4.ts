@@ -12,7 +12,7 @@
 import * as Sha256 from "#sha256"
 import { getCanonicalHeaders, SignatureV4Base } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
-import { SignatureChain, type SigningDate, signingName } from "../internal/signer.js"
+import { SignatureChain, type SigningDate, signingDateOf, signingName } from "../internal/signer.js"
 
 /**
  * Credentials the server accepts. `identityId` makes them Cognito Identity credentials of that identity;
@@ -210,7 +210,8 @@ export const verify = (
   }
   const query = parseQuery(request.rawQuery)
   const signableHeaders = new Set(signedHeaders)
-  const date = { longDate: amzDate!, shortDate: amzDate!.slice(0, 8) }
+  // Formatted back from the time, so a date that is no calendar date (second 60, month 13) signs as another one.
+  const date = signingDateOf(new Date(signingTime))
   const matches = (path: string, uriEscapePath: boolean) =>
     verifierFor(credentials.secretAccessKey, region, uriEscapePath).signatureOf(
       { method: request.method, path, query, headers, body: request.body },
