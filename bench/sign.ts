@@ -14,6 +14,7 @@
  */
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
+import { bytesOf, concatBytes, type Source } from "../src/internal/hashInput.js"
 import type { EncodedRequest } from "../src/internal/restJson.js"
 import * as NodeHash from "../src/internal/sha256Node.js"
 import * as PortableHash from "../src/internal/sha256Portable.js"
@@ -24,23 +25,17 @@ import { median } from "./cpu.js"
 class WebCryptoSha256 {
   private chunks: Array<Uint8Array> = []
   private readonly secret: Uint8Array<ArrayBuffer> | undefined
-  constructor(secret?: PortableHash.Source) {
-    this.secret = secret === undefined ? undefined : new Uint8Array(PortableHash.bytesOf(secret))
+  constructor(secret?: Source) {
+    this.secret = secret === undefined ? undefined : new Uint8Array(bytesOf(secret))
   }
-  update(data: PortableHash.Source): void {
-    this.chunks.push(PortableHash.bytesOf(data))
+  update(data: Source): void {
+    this.chunks.push(bytesOf(data))
   }
   reset(): void {
     this.chunks = []
   }
   async digest(): Promise<Uint8Array> {
-    const length = this.chunks.reduce((n, chunk) => n + chunk.length, 0)
-    const data = new Uint8Array(length)
-    let offset = 0
-    for (const chunk of this.chunks) {
-      data.set(chunk, offset)
-      offset += chunk.length
-    }
+    const data = concatBytes(this.chunks)
     if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", data))
     const key = await crypto.subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
     return new Uint8Array(await crypto.subtle.sign("HMAC", key, data))

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { blockBytes, bytesOf, concatBytes, hashClass, hmacPads } from "./hashInput.js"
 
 // The first 32 bits of the fractional parts of the square roots (initial state) and cube roots (round constants)
 // of the first primes. Computed rather than listed: a double holds the 35 bits each needs exactly, and the tests
@@ -15,20 +16,8 @@ const fractionBits = (x: number): number => ((x - Math.floor(x)) * 0x100000000) 
 const initialState = primes.slice(0, 8).map((p) => fractionBits(Math.sqrt(p)))
 const K = new Uint32Array(primes.map((p) => fractionBits(Math.cbrt(p))))
 
-const utf8 = new TextEncoder()
 // The message schedule, reused: hashing is synchronous, so no two calls share it at once.
 const schedule = new Uint32Array(64)
-
-/** What a hash takes: text (as UTF-8) or bytes. @internal */
-export type Source = string | ArrayBuffer | ArrayBufferView
-
-/** The bytes of a hash's input, without a copy where they are bytes already. @internal */
-export const bytesOf = (data: Source): Uint8Array =>
-  typeof data === "string"
-    ? utf8.encode(data)
-    : ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data)
 
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
 
@@ -80,23 +69,11 @@ export const sha256 = (data: string | Uint8Array): Uint8Array => {
   return digest
 }
 
-const blockSize = 64
-
 /** The HMAC-SHA-256 of a UTF-8 string (or bytes) under `key`. @internal */
 export const hmacSha256 = (key: string | Uint8Array, data: string | Uint8Array): Uint8Array => {
   const keyBytes = bytesOf(key)
-  const block = new Uint8Array(blockSize)
-  block.set(keyBytes.length > blockSize ? sha256(keyBytes) : keyBytes)
-  const message = bytesOf(data)
-  const inner = new Uint8Array(blockSize + message.length)
-  const outer = new Uint8Array(blockSize + 32)
-  for (let i = 0; i < blockSize; i++) {
-    inner[i] = block[i]! ^ 0x36
-    outer[i] = block[i]! ^ 0x5c
-  }
-  inner.set(message, blockSize)
-  outer.set(sha256(inner), blockSize)
-  return sha256(outer)
+  const pads = hmacPads(keyBytes.length > blockBytes ? sha256(keyBytes) : keyBytes)
+  return sha256(concatBytes([pads.outer, sha256(concatBytes([pads.inner, bytesOf(data)]))]))
 }
 
 const toHex = (bytes: Uint8Array): string => {
@@ -111,29 +88,5 @@ export const sha256Hex = (data: string): string => toHex(sha256(data))
 /** The hex HMAC-SHA-256 of a UTF-8 string under `key`. @internal */
 export const hmacSha256Hex = (key: string | Uint8Array, data: string): string => toHex(hmacSha256(key, data))
 
-/**
- * The same hash in the shape `@smithy/signature-v4` takes as its `sha256` option: `SignatureV4Base`, which the
- * local server's verifier extends, requires one, and the tests sign with `SignatureV4` through it.
- *
- * @internal
- */
-export class Sha256 {
-  private readonly secret: Uint8Array | undefined
-  private chunks: Array<Uint8Array> = []
-  constructor(secret?: Source) {
-    this.secret = secret === undefined ? undefined : bytesOf(secret)
-  }
-  update(data: Source): void {
-    this.chunks.push(bytesOf(data))
-  }
-  digest(): Promise<Uint8Array> {
-    const length = this.chunks.reduce((sum, chunk) => sum + chunk.length, 0)
-    const message = new Uint8Array(length)
-    let offset = 0
-    for (const chunk of this.chunks) {
-      message.set(chunk, offset)
-      offset += chunk.length
-    }
-    return Promise.resolve(this.secret === undefined ? sha256(message) : hmacSha256(this.secret, message))
-  }
-}
+/** The hash class `@smithy/signature-v4` takes, on this SHA-256. @internal */
+export const Sha256 = hashClass(sha256, hmacSha256)
