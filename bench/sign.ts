@@ -65,7 +65,6 @@ const datasetPath = `/identitypools/${pool}/identities/${identity}/datasets/sett
 const listRequest: EncodedRequest = {
   method: "GET",
   path: `${datasetPath}/records`,
-  query: { lastSyncCount: "39" },
   search: "lastSyncCount=39",
   headers: {},
   body: undefined
@@ -73,7 +72,6 @@ const listRequest: EncodedRequest = {
 const updateRequest: EncodedRequest = {
   method: "POST",
   path: datasetPath,
-  query: {},
   search: "",
   headers: { "content-type": "application/json" },
   body: JSON.stringify({
@@ -114,7 +112,7 @@ const smithy = (signer: SignatureV4): Sign => (request, date) =>
     hostname: url.hostname,
     port: Number(url.port),
     path: request.path,
-    query: request.query,
+    query: Object.fromEntries(new URLSearchParams(request.search)),
     headers: { ...request.headers, host: url.host },
     body: request.body
   }, { signingDate: date })

@@ -16,9 +16,7 @@ export interface EncodedRequest {
   readonly method: Operations.Any["method"]
   /** The percent-encoded path, for example `/identitypools/us-east-1%3Aabc/events`. */
   readonly path: string
-  /** The query parameters, not encoded (the signer encodes them for the canonical request). */
-  readonly query: Record<string, string>
-  /** The encoded query string without `?`, or "" when there is none. */
+  /** The query string without `?`, names and values encoded as SigV4 signs them, or "" when there is none. */
   readonly search: string
   readonly headers: Record<string, string>
   readonly body: string | undefined
@@ -144,7 +142,6 @@ export const encodeRequest = (
     path += encodeUriComponent(text)
   }
 
-  const query: Record<string, string> = {}
   let search = ""
   for (const [member, name] of codec.queryMembers) {
     const value = values[member]
@@ -154,7 +151,6 @@ export const encodeRequest = (
     if (problem !== undefined) {
       return Either.left(new E.CognitoSyncValidationError({ operation: op.name, path: member, message: problem }))
     }
-    query[name] = text
     search += `${search === "" ? "" : "&"}${encodeUriComponent(name)}=${encodeUriComponent(text)}`
   }
 
@@ -174,7 +170,7 @@ export const encodeRequest = (
     headers["content-type"] = "application/json"
   }
 
-  return Either.right({ method: op.method, path, query, search, headers, body })
+  return Either.right({ method: op.method, path, search, headers, body })
 }
 
 /** What the transport brings back. @internal */

@@ -150,16 +150,16 @@ const canonicalPath = (path: string): string => {
   return `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${trailing}`
 }
 
-/** The canonical query: encoded `name=value` pairs ordered by name. */
-const canonicalQuery = (query: Readonly<Record<string, string>>): string => {
-  const pairs: Array<readonly [name: string, pair: string]> = []
-  for (const key in query) {
-    if (!Object.hasOwn(query, key) || key.toLowerCase() === "x-amz-signature") continue
-    const name = encodeUriComponent(key)
-    pairs.push([name, `${name}=${encodeUriComponent(query[key]!)}`])
-  }
-  if (pairs.length === 1) return pairs[0]![1]
-  return pairs.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, pair]) => pair).join("&")
+/**
+ * The canonical query of an encoded query string (names and values encoded as SigV4 wants, by the codec): its
+ * `name=value` pairs ordered by name. Nothing is encoded again.
+ */
+const canonicalQuery = (search: string): string => {
+  if (!search.includes("&")) return search
+  return search.split("&").map((pair): readonly [name: string, pair: string] => {
+    const equals = pair.indexOf("=")
+    return [equals < 0 ? pair : pair.slice(0, equals), pair]
+  }).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, pair]) => pair).join("&")
 }
 
 /** Signs requests for one set of credentials and one region. @internal */
@@ -218,7 +218,7 @@ export class Signer {
     for (const name of names) canonicalHeaders += `${name}:${values.get(name)}\n`
     const signedHeaders = names.join(";")
     const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n${
-      canonicalQuery(request.query)
+      canonicalQuery(request.search)
     }\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`
     return { ...this.chain.sign(canonicalRequest, date), signedHeaders }
   }
