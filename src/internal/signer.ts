@@ -14,6 +14,7 @@
  * @internal
  */
 import * as Sha256 from "#sha256"
+import { ALWAYS_UNSIGNABLE_HEADERS } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import type { AwsCredentials } from "../Credentials.js"
 import { type EncodedRequest, encodeUriComponent } from "./restJson.js"
@@ -69,7 +70,8 @@ export const signingDateOf = (date: Date): SigningDate => {
  * @internal
  */
 export class SignatureChain {
-  private signingKey: { readonly shortDate: string; readonly key: Uint8Array } | undefined
+  // The day's signing key and credential scope, both fixed for the day.
+  private day: { readonly shortDate: string; readonly key: Uint8Array; readonly scope: string } | undefined
 
   constructor(
     private readonly secretAccessKey: Redacted.Redacted<string>,
@@ -80,47 +82,33 @@ export class SignatureChain {
 
   /** The signature of a canonical request at `date`, with its credential scope. */
   sign(canonicalRequest: string, date: SigningDate): { readonly scope: string; readonly signature: string } {
-    const scope = `${date.shortDate}/${this.region}/${this.service}/aws4_request`
+    const { key, scope } = this.dayOf(date.shortDate)
     const stringToSign = `${algorithm}\n${date.longDate}\n${scope}\n${this.hash.sha256Hex(canonicalRequest)}`
-    return { scope, signature: this.hash.hmacSha256Hex(this.keyFor(date.shortDate), stringToSign) }
+    return { scope, signature: this.hash.hmacSha256Hex(key, stringToSign) }
   }
 
-  private keyFor(shortDate: string): Uint8Array {
-    if (this.signingKey?.shortDate !== shortDate) {
+  private dayOf(shortDate: string) {
+    if (this.day?.shortDate !== shortDate) {
       let key: string | Uint8Array = `AWS4${Redacted.value(this.secretAccessKey)}`
       for (const part of [shortDate, this.region, this.service, "aws4_request"]) {
         key = this.hash.hmacSha256(key, part)
       }
-      this.signingKey = { shortDate, key: key as Uint8Array }
+      this.day = {
+        shortDate,
+        key: key as Uint8Array,
+        scope: `${shortDate}/${this.region}/${this.service}/aws4_request`
+      }
     }
-    return this.signingKey.key
+    return this.day
   }
 }
 
-// Headers SigV4 never signs (the list of `@smithy/signature-v4`), and those a transport may add or change on the way.
-const unsignableHeaders = new Set([
-  "authorization",
-  "cache-control",
-  "connection",
-  "expect",
-  "from",
-  "keep-alive",
-  "max-forwards",
-  "pragma",
-  "referer",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "user-agent",
-  "x-amzn-trace-id",
-  "content-length",
-  "traceparent",
-  "b3"
-])
+// Besides the headers SigV4 never signs, those a transport may add or change on the way.
+const transportHeaders = new Set(["content-length", "traceparent", "b3"])
 
 const isSignable = (name: string): boolean =>
-  !unsignableHeaders.has(name) && !name.startsWith("proxy-") && !name.startsWith("sec-")
+  !Object.hasOwn(ALWAYS_UNSIGNABLE_HEADERS, name) && !transportHeaders.has(name) && !name.startsWith("proxy-") &&
+  !name.startsWith("sec-")
 
 const needsFolding = /[\r\n\t]| {2}|^ | $/
 
