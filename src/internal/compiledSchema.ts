@@ -29,7 +29,7 @@ type Compiled = (input: unknown) => unknown
 
 const isValue = (outcome: unknown): boolean => outcome !== failed && outcome !== undecided
 
-const mode = (isDecoding: boolean): AST.ParseOptions => isDecoding ? decodingOptions : encodingOptions
+const parseOptions = (isDecoding: boolean): AST.ParseOptions => isDecoding ? decodingOptions : encodingOptions
 
 // The options Schema's parser hands refinements and declarations: none when decoding, `errors: "first"` when
 // encoding (as `encodeUnknownEither` below is called).
@@ -108,7 +108,7 @@ const compileRefinement = (ast: AST.Refinement, isDecoding: boolean): Compiled |
   if (!isDecoding && !encodesToItself(ast.from)) return undefined
   const from = compile(ast.from, isDecoding)
   if (from === undefined) return undefined
-  const options = mode(isDecoding)
+  const options = parseOptions(isDecoding)
   return (input) => {
     const value = from(input)
     if (!isValue(value)) return value
@@ -125,7 +125,7 @@ const encodesToItself = (ast: AST.AST): boolean =>
 const compileDeclaration = (ast: AST.Declaration, isDecoding: boolean): Compiled | undefined => {
   if (ast.typeParameters.length > 0) return undefined
   const parse = isDecoding ? ast.decodeUnknown() : ast.encodeUnknown()
-  const options = mode(isDecoding)
+  const options = parseOptions(isDecoding)
   return (input) => {
     const result = parse(input, options, ast)
     // A declaration may answer with an effect; Schema's parser runs it.
@@ -208,7 +208,7 @@ export const decodeUnknownEither = <A, I>(
 export const encodeUnknownEither = <A, I>(
   schema: Schema.Schema<A, I>
 ): (input: unknown) => Either.Either<I, ParseResult.ParseError> =>
-  withFallback(compile(schema.ast, false), Schema.encodeUnknownEither(schema, { errors: "first" })) as (
+  withFallback(compile(schema.ast, false), Schema.encodeUnknownEither(schema, encodingOptions)) as (
     input: unknown
   ) => Either.Either<I, ParseResult.ParseError>
 

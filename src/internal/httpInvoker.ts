@@ -43,17 +43,13 @@ export interface CallOptions {
   readonly timeout?: Duration.DurationInput | undefined
 }
 
-/** What an attempt fails with by itself; anything else came from the `HttpClient`. */
-const attemptErrorTags: ReadonlySet<string> = new Set([
-  ...E.modeledErrors.map((error) => error._tag),
-  "CognitoSyncServiceError",
-  "CognitoSyncDecodeError",
-  "CognitoSyncTimeoutError",
-  "CognitoSyncCredentialsError"
-])
-
+/**
+ * What an attempt fails with by itself (the service's errors, decoding, timeout, credentials); anything else came
+ * from the `HttpClient`.
+ */
 const isAttemptError = (u: unknown): u is E.CognitoSyncError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && attemptErrorTags.has(u._tag)
+  E.isServiceError(u) || Predicate.isTagged(u, "CognitoSyncDecodeError") ||
+  Predicate.isTagged(u, "CognitoSyncTimeoutError") || Predicate.isTagged(u, "CognitoSyncCredentialsError")
 
 const describeTransportFailure = (error: unknown): string =>
   !HttpClientError.isHttpClientError(error)
