@@ -146,23 +146,22 @@ const answerHeaders = (requestId: string, now: number, errorType: string | undef
   return headers
 }
 
-const jsonResponse = (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
-  HttpServerResponse.text(JSON.stringify(body), {
-    status,
-    contentType: "application/json",
-    headers: answerHeaders(requestId, now, errorType === undefined ? undefined : `${errorType}:${errorTypeNamespace}`)
-  })
+/** A JSON answer of one of the two protocols the server speaks, with every answer's headers. */
+const answer =
+  (contentType: string) => (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
+    HttpServerResponse.text(JSON.stringify(body), {
+      status,
+      contentType,
+      headers: answerHeaders(requestId, now, errorType)
+    })
+
+const jsonResponse = answer("application/json")
 
 const errorResponse = (status: number, code: string, message: string, requestId: string, now: number) =>
-  jsonResponse(status, { message }, requestId, now, code)
+  jsonResponse(status, { message }, requestId, now, `${code}:${errorTypeNamespace}`)
 
 /** Cognito Identity's answers are JSON 1.1; its errors carry their name in `__type` as well. */
-const identityResponse = (status: number, body: unknown, requestId: string, now: number, errorType?: string) =>
-  HttpServerResponse.text(JSON.stringify(body), {
-    status,
-    contentType: "application/x-amz-json-1.1",
-    headers: answerHeaders(requestId, now, errorType)
-  })
+const identityResponse = answer("application/x-amz-json-1.1")
 
 const routerPath = (uri: string) => uri.replace(/\{([A-Za-z]+)\}/g, ":$1") as HttpRouter.PathInput
 
