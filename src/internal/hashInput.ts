@@ -48,6 +48,15 @@ export const hmacPads = (key: Uint8Array): { readonly inner: Uint8Array; readonl
   return { inner, outer }
 }
 
+/** A hash in the shape `@smithy/signature-v4` takes. @internal */
+export interface Hash {
+  update(data: Source): void
+  digest(): Promise<Uint8Array>
+}
+
+/** @internal */
+export type HashConstructor = new(secret?: Source) => Hash
+
 /**
  * The hash class `@smithy/signature-v4` takes as its `sha256` option (an HMAC when given a secret), over synchronous
  * functions: it collects its input and hashes it in one shot. `SignatureV4Base`, which the local server's verifier
@@ -58,8 +67,8 @@ export const hmacPads = (key: Uint8Array): { readonly inner: Uint8Array; readonl
 export const hashClass = (
   sha256: (data: Uint8Array) => Uint8Array,
   hmacSha256: (key: Uint8Array, data: Uint8Array) => Uint8Array
-) =>
-  class Sha256 {
+): HashConstructor =>
+  class Sha256 implements Hash {
     private readonly secret: Uint8Array | undefined
     private readonly chunks: Array<Uint8Array> = []
     constructor(secret?: Source) {
