@@ -17,6 +17,7 @@ import * as Sha256 from "#sha256"
 import { ALWAYS_UNSIGNABLE_HEADERS } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import type { AwsCredentials } from "../Credentials.js"
+import { perSecond } from "./perSecond.js"
 import { type EncodedRequest, encodeUriComponent } from "./restJson.js"
 
 /** The signing name of Cognito Sync. @internal */
@@ -156,7 +157,7 @@ export class Signer {
   private readonly applyChecksum: boolean
   private readonly emptyPayloadHash: string
   // Calls within one second share their formatted date.
-  private date: { readonly second: number; readonly value: SigningDate } | undefined
+  private readonly dateOf = perSecond((millis) => signingDateOf(new Date(millis)))
 
   constructor(private readonly credentials: AwsCredentials, region: string, options?: SignerOptions) {
     const hash = options?.hash ?? Sha256
@@ -171,7 +172,7 @@ export class Signer {
    * signed but left out (the transport sets it from the URL).
    */
   sign(url: URL, request: EncodedRequest, signingDate: Date): Record<string, string> {
-    const date = this.dateOf(signingDate)
+    const date = this.dateOf(signingDate.getTime())
     const payloadHash = request.body === undefined ? this.emptyPayloadHash : this.chain.hash.sha256Hex(request.body)
     const headers: Record<string, string> = { ...request.headers, "x-amz-date": date.longDate }
     const sessionToken = this.credentials.sessionToken === undefined
@@ -209,12 +210,6 @@ export class Signer {
       canonicalQuery(request.search)
     }\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`
     return { ...this.chain.sign(canonicalRequest, date), signedHeaders }
-  }
-
-  private dateOf(date: Date): SigningDate {
-    const second = Math.floor(date.getTime() / 1000)
-    if (this.date?.second !== second) this.date = { second, value: signingDateOf(date) }
-    return this.date.value
   }
 }
 

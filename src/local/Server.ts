@@ -25,6 +25,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
+import { perSecond } from "../internal/perSecond.js"
 import { validationError } from "../internal/restJson.js"
 import type * as Operations from "../Operations.js"
 import { all as allOperations } from "../Operations.js"
@@ -123,16 +124,7 @@ const corsOptions = {
 const exposedHeaders = corsOptions.exposedHeaders.join(",")
 
 // The Date header has a resolution of a second: format it once a second, not once per answer.
-let dateSecond = Number.NaN
-let dateText = ""
-const httpDate = (now: number): string => {
-  const second = Math.floor(now / 1000)
-  if (second !== dateSecond) {
-    dateSecond = second
-    dateText = new Date(now).toUTCString()
-  }
-  return dateText
-}
+const httpDate = perSecond((now) => new Date(now).toUTCString())
 
 /** Every answer's headers: CORS, the request id, the date and, on an error, its type. */
 const answerHeaders = (requestId: string, now: number, errorType: string | undefined) => {
