@@ -3,6 +3,8 @@
  * slower side by side): each script compiles its processes' entry points into `.bench-out/` with esbuild first.
  */
 import * as esbuild from "esbuild"
+import { execFileSync } from "node:child_process"
+import { readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import { fileURLToPath } from "node:url"
 
@@ -41,4 +43,22 @@ export const runEnvironment = (loadAtStart: string, seconds: number): string => 
   } (shared with other jobs: load average ${loadAtStart} at the start, ${loadAverages()} at the end). The run took ${
     seconds.toFixed(0)
   } s.`
+}
+
+/** The hand-written page the benchmarks write their sections into. */
+export const docsPath = `${root}docs/benchmarks.md`
+
+/**
+ * Replaces the text between the `<!-- bench:<name>:start -->` and `<!-- bench:<name>:end -->` markers of
+ * docs/benchmarks.md with `text`, and formats the page as `npm run fmt:check` expects.
+ */
+export const writeDocsSection = (name: string, text: string): void => {
+  const startMarker = `<!-- bench:${name}:start -->`
+  const endMarker = `<!-- bench:${name}:end -->`
+  const current = readFileSync(docsPath, "utf8")
+  const start = current.indexOf(startMarker)
+  const end = current.indexOf(endMarker)
+  if (start < 0 || end < start) throw new Error(`no ${startMarker} ... ${endMarker} in ${docsPath}`)
+  writeFileSync(docsPath, `${current.slice(0, start + startMarker.length)}\n\n${text}\n\n${current.slice(end)}`)
+  execFileSync(`${root}node_modules/.bin/dprint`, ["fmt", docsPath], { cwd: root, stdio: "ignore" })
 }

@@ -76,13 +76,17 @@ export interface Cell {
   readonly rounds: ReadonlyArray<number>
 }
 
-export type CpuResults = Record<Column, Record<Operation, Record<1 | 64, Cell>>>
+/** Every column's cells, by operation and concurrency. */
+export type Results<K extends string> = Record<K, Record<Operation, Record<1 | 64, Cell>>>
+export type CpuResults = Results<Column>
 
 const enc = encodeURIComponent
-const datasetPath = `/identitypools/${enc(IdentityPoolId)}/identities/${enc(IdentityId)}/datasets/${DatasetName}`
+/** The path of the benchmark's dataset, its labels encoded. */
+export const datasetPath = `/identitypools/${enc(IdentityPoolId)}/identities/${enc(IdentityId)}/datasets/${DatasetName}`
 
 type Call = () => Promise<unknown>
-interface Driver {
+/** One column's calls, and how to release what it holds. */
+export interface Driver {
   readonly listRecords: Call
   readonly updateRecords: Call
   readonly close: () => Promise<void>
@@ -121,7 +125,8 @@ export const startServer = (
     })
   })
 
-const oursDriver = async (
+/** This client on the given `HttpClient` layer. */
+export const oursDriver = async (
   endpoint: string,
   httpClient: Layer.Layer<HttpClient.HttpClient>
 ): Promise<Driver> => {
@@ -142,7 +147,8 @@ const oursDriver = async (
   }
 }
 
-const officialDriver = async (endpoint: string): Promise<Driver> => {
+/** `@aws-sdk/client-cognito-sync` with its defaults. */
+export const officialDriver = async (endpoint: string): Promise<Driver> => {
   const client = new CognitoSyncClient({ region, endpoint, credentials })
   return {
     listRecords: () =>
@@ -157,7 +163,8 @@ const officialDriver = async (endpoint: string): Promise<Driver> => {
   }
 }
 
-const bareTransportDriver = async (endpoint: string, reuseRequests: boolean): Promise<Driver> => {
+/** The bare transport: an unsigned `FetchHttpClient` request + `response.json`, with the platform's span on. */
+export const bareTransportDriver = async (endpoint: string, reuseRequests: boolean): Promise<Driver> => {
   const runtime = ManagedRuntime.make(FetchHttpClient.layer)
   const client = await runtime.runPromise(HttpClient.HttpClient)
   const listRequest = () => HttpClientRequest.get(`${endpoint}${datasetPath}/records?lastSyncCount=39`)
@@ -207,21 +214,16 @@ const bareFetchDriver = async (endpoint: string): Promise<Driver> => {
   }
 }
 
-const makeDriver = (column: Column, endpoint: string): Promise<Driver> => {
-  switch (column) {
-    case "ours-fetch":
-      return oursDriver(endpoint, FetchHttpClient.layer)
-    case "ours-undici":
-      return oursDriver(endpoint, NodeHttpClient.layerUndici)
-    case "official":
-      return officialDriver(endpoint)
-    case "bare-transport":
-      return bareTransportDriver(endpoint, false)
-    case "bare-transport-reused":
-      return bareTransportDriver(endpoint, true)
-    case "bare-fetch":
-      return bareFetchDriver(endpoint)
-  }
+/** Makes a column's driver against the server at `endpoint`. */
+export type DriverFactory = (endpoint: string) => Promise<Driver>
+
+const cpuColumns: Record<Column, DriverFactory> = {
+  "ours-fetch": (endpoint) => oursDriver(endpoint, FetchHttpClient.layer),
+  "ours-undici": (endpoint) => oursDriver(endpoint, NodeHttpClient.layerUndici),
+  official: officialDriver,
+  "bare-transport": (endpoint) => bareTransportDriver(endpoint, false),
+  "bare-transport-reused": (endpoint) => bareTransportDriver(endpoint, true),
+  "bare-fetch": bareFetchDriver
 }
 
 /** Runs up to `calls` calls with `concurrency` workers, for at most about `maxMillis`. */
@@ -250,14 +252,21 @@ export const median = (values: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-/** The whole CPU benchmark: starts the server, warms every column up, runs the rounds and always stops the server. */
-export const runCpuBench = async (options: CpuOptions): Promise<CpuResults> => {
+/**
+ * Measures a set of columns: starts the server, warms every column up, runs the interleaved rounds and always
+ * stops the server.
+ */
+export const runColumns = async <K extends string>(
+  factories: Record<K, DriverFactory>,
+  options: CpuOptions
+): Promise<Results<K>> => {
+  const columns = Object.keys(factories) as Array<K>
   const server = await startServer(options.serverPath)
   const endpoint = `http://127.0.0.1:${server.port}`
-  const drivers = new Map<Column, Driver>()
+  const drivers = new Map<K, Driver>()
   const started = performance.now()
   try {
-    for (const column of columns) drivers.set(column, await makeDriver(column, endpoint))
+    for (const column of columns) drivers.set(column, await factories[column](endpoint))
     options.log(`server on ${endpoint}; warming up (${options.warmupCalls} calls per column and operation)`)
     for (const column of columns) {
       const driver = drivers.get(column)!
@@ -294,17 +303,20 @@ export const runCpuBench = async (options: CpuOptions): Promise<CpuResults> => {
       }
       options.log(`round ${round + 1}/${options.rounds} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
-    const cell = (column: Column, op: Operation, concurrency: 1 | 64): Cell => {
+    const cell = (column: K, op: Operation, concurrency: 1 | 64): Cell => {
       const sample = samples.get(`${column}/${op}/${concurrency}`)!
       return { cpuMicros: median(sample.cpu), callsPerSecond: median(sample.rate), rounds: sample.cpu }
     }
-    const byOp = (column: Column) =>
+    const byOp = (column: K) =>
       Object.fromEntries(
         operations.map((op) => [op, { 1: cell(column, op, 1), 64: cell(column, op, 64) }])
       ) as Record<Operation, Record<1 | 64, Cell>>
-    return Object.fromEntries(columns.map((column) => [column, byOp(column)])) as CpuResults
+    return Object.fromEntries(columns.map((column) => [column, byOp(column)])) as Results<K>
   } finally {
     for (const driver of drivers.values()) await driver.close().catch(() => {})
     await server.stop()
   }
 }
+
+/** The CPU benchmark of `npm run bench`: its six columns. */
+export const runCpuBench = (options: CpuOptions): Promise<CpuResults> => runColumns(cpuColumns, options)

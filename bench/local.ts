@@ -16,14 +16,10 @@
  * It prints a Markdown section and writes it between the `bench:local` markers of `docs/benchmarks.md`
  * (`BENCH_NO_WRITE=1` to print only; `BENCH_ROUNDS=N`, default 5).
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
-import { compile, loadAverages, outDir, root, runEnvironment } from "./compile.js"
+import { type ChildProcess, fork } from "node:child_process"
+import { compile, docsPath, loadAverages, outDir, runEnvironment, writeDocsSection } from "./compile.js"
 import { median } from "./cpu.js"
 
-const docsPath = `${root}docs/benchmarks.md`
-const startMarker = "<!-- bench:local:start -->"
-const endMarker = "<!-- bench:local:end -->"
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const write = process.env.BENCH_NO_WRITE !== "1"
 const budgetMillis = 40_000
@@ -175,15 +171,7 @@ const main = async () => {
     ].join("\n")
     console.log(`\n${text}\n`)
     if (write) {
-      const current = readFileSync(docsPath, "utf8")
-      const start = current.indexOf(startMarker)
-      const end = current.indexOf(endMarker)
-      if (start < 0 || end < start) throw new Error(`no ${startMarker} ... ${endMarker} in ${docsPath}`)
-      writeFileSync(
-        docsPath,
-        `${current.slice(0, start + startMarker.length)}\n\n${text}\n\n${current.slice(end)}`
-      )
-      execFileSync(`${root}node_modules/.bin/dprint`, ["fmt", docsPath], { cwd: root, stdio: "ignore" })
+      writeDocsSection("local", text)
       log(`wrote ${docsPath}`)
     }
   } finally {

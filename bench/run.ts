@@ -16,34 +16,46 @@
  * It prints the tables and writes them, with the date, Node version, machine and a verdict against DESIGN.md's
  * targets, between the `bench:results` markers of `docs/benchmarks.md` (the rest of that file is hand-written).
  *
- * Environment: `BENCH_ROUNDS` (default 11) interleaved rounds of the CPU benchmark; `BENCH_QUICK=1` for a short
- * smoke run (3 rounds, small batches) that does not write the docs; `BENCH_NO_WRITE=1` to print only.
+ * With the argument `ladder` (`npm run bench:ladder`) it runs only the ladder of `bench/ladder.ts` (where a real
+ * call's CPU goes above the bare transport, stage by stage; about 2.5 minutes, watchdog at 200 s) and writes it
+ * between the `bench:ladder` markers.
+ *
+ * Environment: `BENCH_ROUNDS` (default 11, 15 for the ladder) interleaved rounds of the CPU benchmark;
+ * `BENCH_QUICK=1` for a short smoke run (3 rounds, small batches) that does not write the docs; `BENCH_NO_WRITE=1`
+ * to print only.
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { type ChildProcess, fork } from "node:child_process"
 import type { BreakdownRow } from "./breakdown.js"
 import { type BundleResults, runBundleBench } from "./bundle.js"
-import { compile, loadAverages, outDir, root, runEnvironment } from "./compile.js"
-import { type Column, concurrencies, type CpuOptions, type CpuResults, median, operations } from "./cpu.js"
+import { compile, docsPath, loadAverages, outDir, runEnvironment, writeDocsSection } from "./compile.js"
+import {
+  type Column,
+  concurrencies,
+  type CpuOptions,
+  type CpuResults,
+  median,
+  operations,
+  type Results
+} from "./cpu.js"
+import { ladderTables, type Step } from "./ladder.js"
 import { hashes, type SignResults } from "./sign.js"
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"
 
+/** `npm run bench:ladder` runs this file with the argument `ladder`: only the ladder of `bench/ladder.ts`. */
+const ladder = process.argv[2] === "ladder"
 const quick = process.env.BENCH_QUICK === "1"
-const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 11))
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : ladder ? 15 : 11))
 const write = !quick && process.env.BENCH_NO_WRITE !== "1"
-const docsPath = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url))
-const startMarker = "<!-- bench:results:start -->"
-const endMarker = "<!-- bench:results:end -->"
 
 const children = new Set<ChildProcess>()
 
+const watchdogSeconds = ladder ? 200 : 170
 const watchdog = setTimeout(() => {
-  console.error("bench: still running after 170 s, giving up")
+  console.error(`bench: still running after ${watchdogSeconds} s, giving up`)
   for (const child of children) child.kill("SIGKILL")
   process.exit(1)
-}, 170_000)
+}, watchdogSeconds * 1000)
 watchdog.unref()
 
 const loadAtStart = loadAverages()
@@ -234,14 +246,6 @@ const report = (
   ].join("\n")
 }
 
-const template = `# Benchmarks
-
-Measured by \`npm run bench\` (see \`bench/README.md\`). The section between the markers is rewritten by every run.
-
-${startMarker}
-${endMarker}
-`
-
 /** Runs one phase of `bench/worker.ts` in a fresh `node` process and returns its result. */
 const runPhase = <A>(phase: string, options: unknown): Promise<A> =>
   new Promise((resolve, reject) => {
@@ -264,19 +268,41 @@ const runPhase = <A>(phase: string, options: unknown): Promise<A> =>
     })
   })
 
+/** The CPU benchmark's options; the ladder takes the same, with a longer budget for its seven columns. */
+const cpuOptions = (budgetMillis: number): Omit<CpuOptions, "log"> => ({
+  rounds,
+  calls: quick ? { 1: 100, 64: 256 } : { 1: 160, 64: 448 },
+  warmupCalls: quick ? 100 : 300,
+  maxBatchMillis: 400,
+  budgetMillis: quick ? 30_000 : budgetMillis,
+  serverPath: `${outDir}/server.mjs`
+})
+
+const runLadder = async () => {
+  const t0 = performance.now()
+  await compile({ worker: "bench/worker.ts", server: "bench/server.ts" })
+  log(`ladder: ${rounds} rounds${quick ? " (quick)" : ""}`)
+  const results = await runPhase<Results<Step>>("ladder", cpuOptions(150_000))
+  const seconds = (performance.now() - t0) / 1000
+  const text = [
+    `Command: \`npm run bench:ladder\` (\`tsx --conditions=source bench/run.ts ladder\`); ${
+      results.bare.listRecords[1].rounds.length
+    } interleaved rounds (${rounds} asked). ${runEnvironment(loadAtStart, seconds)}`,
+    "",
+    ladderTables(results)
+  ].join("\n")
+  console.log(`\n${text}\n`)
+  if (write) {
+    writeDocsSection("ladder", text)
+    log(`wrote ${docsPath}`)
+  }
+}
+
 const main = async () => {
   const t0 = performance.now()
   await compile({ worker: "bench/worker.ts", server: "bench/server.ts" })
   log(`CPU per call: ${rounds} rounds${quick ? " (quick)" : ""}`)
-  const cpuOptions: Omit<CpuOptions, "log"> = {
-    rounds,
-    calls: quick ? { 1: 100, 64: 256 } : { 1: 160, 64: 448 },
-    warmupCalls: quick ? 100 : 300,
-    maxBatchMillis: 400,
-    budgetMillis: quick ? 30_000 : 95_000,
-    serverPath: `${outDir}/server.mjs`
-  }
-  const cpu = await runPhase<CpuResults>("cpu", cpuOptions)
+  const cpu = await runPhase<CpuResults>("cpu", cpuOptions(95_000))
   log("signing")
   const sign = await runPhase<SignResults>("sign", {
     rounds: quick ? 3 : 5,
@@ -299,20 +325,11 @@ const main = async () => {
     process.exitCode = 1
   }
   if (write) {
-    const current = existsSync(docsPath) ? readFileSync(docsPath, "utf8") : template
-    const start = current.indexOf(startMarker)
-    const end = current.indexOf(endMarker)
-    const base = start >= 0 && end > start ? current : `${current.trimEnd()}\n\n${startMarker}\n${endMarker}\n`
-    const from = base.indexOf(startMarker) + startMarker.length
-    const to = base.indexOf(endMarker)
-    writeFileSync(docsPath, `${base.slice(0, from)}\n\n${text}\n\n${base.slice(to)}`)
-    // Formatted as `npm run fmt:check` expects.
-    execFileSync(`${root}node_modules/.bin/dprint`, ["fmt", docsPath], { cwd: root, stdio: "ignore" })
+    writeDocsSection("results", text)
     log(`wrote ${docsPath}`)
   }
 }
-
-main().then(
+;(ladder ? runLadder() : main()).then(
   () => clearTimeout(watchdog),
   (error) => {
     console.error(error)

@@ -12,15 +12,11 @@
  * (`BENCH_NO_WRITE=1` to print only; `BENCH_REPS=N` repetitions, default 5, after one warm-up; a round does not
  * start after 35 s and a watchdog ends the run at 80 s).
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
-import { compile, loadAverages, outDir, root, runEnvironment } from "./compile.js"
+import { type ChildProcess, fork } from "node:child_process"
+import { compile, docsPath, loadAverages, outDir, runEnvironment, writeDocsSection } from "./compile.js"
 import { median } from "./cpu.js"
 import { recordCount, type Step, type StepResult, steps, type SyncOptions, valueLength } from "./syncWorker.js"
 
-const docsPath = `${root}docs/benchmarks.md`
-const startMarker = "<!-- bench:sync:start -->"
-const endMarker = "<!-- bench:sync:end -->"
 const repetitions = Number(process.env.BENCH_REPS ?? 5)
 const write = process.env.BENCH_NO_WRITE !== "1"
 
@@ -92,12 +88,7 @@ const main = async () => {
   ].join("\n")
   console.log(`\n${text}\n`)
   if (write) {
-    const current = readFileSync(docsPath, "utf8")
-    const start = current.indexOf(startMarker)
-    const end = current.indexOf(endMarker)
-    if (start < 0 || end < start) throw new Error(`no ${startMarker} ... ${endMarker} in ${docsPath}`)
-    writeFileSync(docsPath, `${current.slice(0, start + startMarker.length)}\n\n${text}\n\n${current.slice(end)}`)
-    execFileSync(`${root}node_modules/.bin/dprint`, ["fmt", docsPath], { cwd: root, stdio: "ignore" })
+    writeDocsSection("sync", text)
     console.log(`[bench:sync] wrote ${docsPath}`)
   }
 }

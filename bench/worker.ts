@@ -4,11 +4,12 @@
  * runs it with plain `node`, once per phase, so that the measured code runs as compiled JavaScript would, without
  * tsx's loader, and each phase starts from a fresh heap.
  *
- * `node .bench-out/worker.mjs <phase> <options as JSON>`, phase `cpu`, `sign` or `breakdown`; the result goes
+ * `node .bench-out/worker.mjs <phase> <options as JSON>`, phase `cpu`, `ladder`, `sign` or `breakdown`; the result goes
  * back over IPC as `{ result }` (and progress as `{ log }`).
  */
 import { runBreakdown } from "./breakdown.js"
 import { type CpuOptions, runCpuBench } from "./cpu.js"
+import { runLadderBench } from "./ladder.js"
 import { runSignBench } from "./sign.js"
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"
@@ -30,6 +31,8 @@ const main = async () => {
   switch (phase) {
     case "cpu":
       return runCpuBench({ ...(options as Omit<CpuOptions, "log">), log })
+    case "ladder":
+      return runLadderBench({ ...(options as Omit<CpuOptions, "log">), log })
     case "sign":
       return runSignBench(options as Parameters<typeof runSignBench>[0])
     case "breakdown":
