@@ -1,38 +1,44 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it, vi } from "@effect/vitest"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
+import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import * as Credentials from "../src/Credentials.js"
-import { runAttempt } from "../src/internal/attempt.js"
+import { type AttemptsOptions, runAttempts } from "../src/internal/attempts.js"
 import * as Retry from "../src/Retry.js"
 import { DATASET, defaultOptions, IDENTITY_ID, makeFake, makeService, never, ok, POOL_ID } from "./support/fakes.js"
 
-// The per-attempt timeout with the real clock (the other timeout tests run under a TestClock, which takes
-// `Effect.timeoutFail`; the default clock takes a cheaper path of one fork and a timer).
+// The attempts' loop and timeout with the real clock, where the timer is a `setTimeout` (the client's other timeout
+// and retry tests run under a TestClock, which the loop asks through `Effect.sleep`).
 
 const dataset = { IdentityPoolId: POOL_ID, IdentityId: IDENTITY_ID, DatasetName: DATASET }
 
-const clock = Clock.make()
 const parentSpan = Tracer.externalSpan({ spanId: "caller", traceId: "trace" })
+
+/** `runAttempts` from the current fiber. */
+const attempts = <A, E, E2, F>(self: Effect.Effect<A, E>, options: AttemptsOptions<E, E2, F>) =>
+  Effect.withFiberRuntime<A, F>((fiber, status) => runAttempts(fiber, status.runtimeFlags, self, options))
+
+/** One attempt with a timeout: the failure, or the timeout error, ends the call. */
 const timeoutFail = <A, E, E2>(self: Effect.Effect<A, E>, millis: number, onTimeout: () => E2) =>
-  runAttempt(self, { clock, millis, onTimeout, parentSpan, locals: [] })
+  attempts(self, { millis, onTimeout, parentSpan, locals: [], onAttempt: () => {}, next: Effect.fail })
 
 const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
 
-describe("runAttempt with the default clock", () => {
+describe("runAttempts with the default clock", () => {
   it.live("the attempt runs with its fiber refs set, and the caller's are left as they were", () =>
     Effect.gen(function*() {
       const ref = FiberRef.unsafeMake("caller")
-      const seen = yield* runAttempt(FiberRef.get(ref), {
-        clock,
+      const seen = yield* attempts(FiberRef.get(ref), {
         millis: 10_000,
         onTimeout: () => "late",
         parentSpan,
-        locals: [[ref, "attempt"]]
+        locals: [[ref, "attempt"]],
+        onAttempt: () => {},
+        next: Effect.fail
       })
       expect(seen).toBe("attempt")
       expect(yield* FiberRef.get(ref)).toBe("caller")
@@ -96,6 +102,96 @@ describe("runAttempt with the default clock", () => {
         Effect.timeoutTo({ duration: "50 millis", onSuccess: () => "ended", onTimeout: () => "still running" })
       )
       expect(result).toBe("still running")
+    }))
+})
+
+describe("runAttempts: the loop", () => {
+  const loop = { millis: 10_000, onTimeout: () => "late", parentSpan, locals: [] } as const
+
+  it.live("a failed attempt goes to next, which waits and lets the next one start; attempts are numbered", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const numbers: Array<number> = []
+      const seen: Array<string> = []
+      const value = yield* attempts(
+        Effect.suspend(() => ++runs < 3 ? Effect.fail(`failure ${runs}`) : Effect.succeed("done")),
+        {
+          ...loop,
+          onAttempt: (n) => numbers.push(n),
+          next: (failure, n) => Effect.sync(() => seen.push(`${n}: ${failure}`)).pipe(Effect.delay("2 millis"))
+        }
+      )
+      expect(value).toBe("done")
+      expect(numbers).toStrictEqual([1, 2, 3])
+      expect(seen).toStrictEqual(["1: failure 1", "2: failure 2"])
+    }))
+
+  it.live("next failing ends the call with its error", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(attempts(Effect.fail("boom"), {
+        ...loop,
+        onAttempt: () => {},
+        next: (failure, n) => n < 2 ? Effect.void : Effect.fail(`gave up after ${n}: ${failure}`)
+      }))
+      expect(exit).toStrictEqual(Exit.fail("gave up after 2: boom"))
+    }))
+
+  it.live("a defect ends the call as it is, and next is not asked", () =>
+    Effect.gen(function*() {
+      let asked = 0
+      const exit = yield* Effect.exit(attempts(Effect.die("bug"), {
+        ...loop,
+        onAttempt: () => {},
+        next: () => Effect.sync(() => asked++)
+      }))
+      expect(exit).toStrictEqual(Exit.die("bug"))
+      expect(asked).toBe(0)
+    }))
+
+  it.live("a timed-out attempt goes to next with the timeout error, and the next attempt can succeed", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const failures: Array<string> = []
+      const value = yield* attempts(Effect.suspend(() => ++runs === 1 ? Effect.never : Effect.succeed(runs)), {
+        ...loop,
+        millis: 20,
+        onAttempt: () => {},
+        next: (failure) => Effect.sync(() => failures.push(failure))
+      })
+      expect(value).toBe(2)
+      expect(failures).toStrictEqual(["late"])
+    }))
+
+  it.live("interrupting the caller while it waits between attempts interrupts the wait", () =>
+    Effect.gen(function*() {
+      let interrupted = false
+      const fiber = yield* Effect.fork(attempts(Effect.fail("boom"), {
+        ...loop,
+        onAttempt: () => {},
+        next: () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      }))
+      yield* Effect.sleep("10 millis")
+      yield* Fiber.interrupt(fiber)
+      expect(interrupted).toBe(true)
+    }))
+
+  it.effect("with a TestClock, the timeout and the waits between attempts follow the clock", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const fiber = yield* Effect.fork(
+        attempts(Effect.suspend(() => ++runs === 1 ? Effect.never : Effect.succeed(runs)), {
+          ...loop,
+          millis: 1_000,
+          onAttempt: () => {},
+          next: () => Effect.sleep("500 millis")
+        })
+      )
+      yield* TestClock.adjust("999 millis")
+      expect(runs).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      expect(runs).toBe(1)
+      yield* TestClock.adjust("500 millis")
+      expect(yield* Fiber.join(fiber)).toBe(2)
     }))
 })
 

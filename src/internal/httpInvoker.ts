@@ -22,7 +22,7 @@ import * as E from "../CognitoSyncError.js"
 import type { AwsCredentials, CredentialsProvider } from "../Credentials.js"
 import type * as Operations from "../Operations.js"
 import * as Retry from "../Retry.js"
-import { runAttempt } from "./attempt.js"
+import { runAttempts } from "./attempts.js"
 import type { Endpoint } from "./endpoint.js"
 import * as RestJson from "./restJson.js"
 import { makeSigner, type Signer } from "./signer.js"
@@ -67,7 +67,7 @@ const causeMessage = (cause: unknown): string =>
   cause instanceof Error && cause.message !== "" ? `: ${cause.message}` : ""
 
 // Our span carries the HTTP attributes, so the platform's own client span would only repeat them. Set in the
-// attempt's fiber (rather than with `HttpClient.withTracerDisabledWhen`, which sets and restores it per request).
+// attempts' fibers (rather than with `HttpClient.withTracerDisabledWhen`, which sets and restores it per request).
 const attemptLocals = [[HttpClient.currentTracerDisabledWhen, constTrue]] as const
 
 interface OperationSpan {
@@ -137,7 +137,7 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
     span.attribute("url.full", endpoint.origin + path)
     span.attribute("server.address", endpoint.url.hostname)
 
-    return Effect.withFiberRuntime((fiber) => {
+    return Effect.withFiberRuntime((fiber, status) => {
       const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
       const policy = options.retryPolicy ?? Context.get(fiber.currentContext, Retry.Retry)
       const maxAttempts = options.maxAttempts ?? policy.maxAttempts
@@ -151,11 +151,9 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
         )
       }
 
-      let attempts = 0
       let retryAfterMillis: number | undefined
-      const onTimeout = () => new E.CognitoSyncTimeoutError({ operation: op.name, timeoutMillis })
-      // One attempt, in its own fiber (see `runAttempt`): sign, send, read and decode. A transport failure stays an
-      // `HttpClientError` until the retry loop sees it, so a successful attempt pays for no error mapping.
+      // One attempt, in its own fiber (see `runAttempts`): sign, send, read and decode. A transport failure stays an
+      // `HttpClientError` until an attempt fails, so a successful attempt pays for no error mapping.
       const exchange = Effect.flatMap(options.credentials.resolve, (credentials) => {
         const now = clock.unsafeCurrentTimeMillis()
         let httpRequest = HttpClientRequest.make(request.method)(url, {
@@ -176,33 +174,27 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
             return Effect.fail(decoded.left)
           }))
       })
-      const attempt = Effect.suspend(() => {
-        attempts++
-        retryAfterMillis = undefined
-        span.attribute("cognito_sync.attempts", attempts)
-        return runAttempt(exchange, {
-          clock,
-          millis: timeoutMillis,
-          onTimeout,
-          parentSpan: span,
-          locals: attemptLocals
-        })
+      return runAttempts(fiber, status.runtimeFlags, exchange, {
+        millis: timeoutMillis,
+        onTimeout: () => new E.CognitoSyncTimeoutError({ operation: op.name, timeoutMillis }),
+        parentSpan: span,
+        locals: attemptLocals,
+        onAttempt: (attempt) => {
+          retryAfterMillis = undefined
+          span.attribute("cognito_sync.attempts", attempt)
+        },
+        next: (failure, attempt): Effect.Effect<void, E.CognitoSyncError> => {
+          const error = isAttemptError(failure)
+            ? failure
+            : new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(failure) })
+          if (attempt >= maxAttempts || !policy.isRetryable(error)) return Effect.fail(error)
+          const after = retryAfterMillis
+          return Effect.flatMap(
+            Effect.randomWith((random) => random.next),
+            (random) => Effect.sleep(Retry.delayMillis(policy, error, attempt - 1, random, after))
+          )
+        }
       })
-      const loop: Effect.Effect<unknown, E.CognitoSyncError> = Effect.catchAll(attempt, (failure) => {
-        const error = isAttemptError(failure)
-          ? failure
-          : new E.CognitoSyncTransportError({ operation: op.name, message: describeTransportFailure(failure) })
-        if (attempts >= maxAttempts || !policy.isRetryable(error)) return Effect.fail(error)
-        return Effect.flatMap(
-          Effect.randomWith((random) => random.next),
-          (random) =>
-            Effect.zipRight(
-              Effect.sleep(Retry.delayMillis(policy, error, attempts - 1, random, retryAfterMillis)),
-              loop
-            )
-        )
-      })
-      return loop
     })
   }
 
@@ -212,7 +204,7 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
     callOptions?: CallOptions
   ): Effect.Effect<unknown, E.CognitoSyncError> => {
     const { name, options } = spanOf(op)
-    // The attempt runs under the span (see `runAttempt`); the rest of the call needs no parent span.
+    // The attempts run under the span (see `runAttempts`); the rest of the call needs no parent span.
     return Effect.useSpan(name, options, (span) => call(op, input, callOptions, span))
   }
 }
