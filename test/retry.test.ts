@@ -2,9 +2,12 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
 import * as CognitoSync from "../src/CognitoSync.js"
@@ -328,6 +331,24 @@ describe("Retry: attempts", () => {
         retryPolicy: policy
       })
       expect(throttled.fake.count()).toBe(1)
+    }))
+
+  it.effect("a retry policy that throws fails the call with that defect, and the call does not hang", () =>
+    Effect.gen(function*() {
+      const bug = new Error("policy bug")
+      const policy: Retry.RetryPolicy = {
+        ...Retry.defaultPolicy,
+        isRetryable: () => {
+          throw bug
+        }
+      }
+      const fake = makeFake(awsError(500, "InternalErrorException"))
+      const service = yield* makeService(fake, { ...defaultOptions, retryPolicy: policy })
+      const exit = yield* Effect.exit(listRecords(service))
+      // The defect is the policy's error (Effect wraps it to carry the span, so compare its message).
+      const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
+      expect(Option.map(defect, (d) => d instanceof Error && d.message)).toStrictEqual(Option.some(bug.message))
+      expect(fake.count()).toBe(1)
     }))
 
   it.effect("the retryPolicy option takes precedence over Retry.withPolicy", () =>

@@ -162,6 +162,26 @@ describe("runAttempts: the loop", () => {
       expect(failures).toStrictEqual(["late"])
     }))
 
+  it.live("a callback that throws ends the call with that defect, not a hang", () =>
+    Effect.gen(function*() {
+      const bug = new Error("callback bug")
+      const throwing = () => {
+        throw bug
+      }
+      const inNext = yield* Effect.exit(attempts(Effect.fail("boom"), { ...loop, onAttempt: () => {}, next: throwing }))
+      const inOnTimeout = yield* Effect.exit(attempts(Effect.never, {
+        ...loop,
+        millis: 10,
+        onTimeout: throwing,
+        onAttempt: () => {},
+        next: Effect.fail
+      }))
+      const inOnAttempt = yield* Effect.exit(
+        attempts(Effect.succeed(1), { ...loop, onAttempt: throwing, next: Effect.fail })
+      )
+      for (const exit of [inNext, inOnTimeout, inOnAttempt]) expect(exit).toStrictEqual(Exit.die(bug))
+    }))
+
   it.live("interrupting the caller while it waits between attempts interrupts the wait", () =>
     Effect.gen(function*() {
       let interrupted = false
@@ -228,6 +248,20 @@ describe("the client's timeout with the default clock", () => {
       expect(fetches).toBe(2)
       expect(fake.count()).toBe(1)
       expect(fake.last().headers.authorization).toContain("Credential=AKIDLATE/")
+    }))
+
+  it.live("a call made uninterruptibly still times out: the attempts stay interruptible", () =>
+    Effect.gen(function*() {
+      let interrupted = false
+      const client = HttpClient.make(() =>
+        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      )
+      const service = yield* makeService({ ...makeFake(), client }, { ...defaultOptions, maxAttempts: 1 })
+      const error = yield* Effect.flip(
+        Effect.uninterruptible(service.listRecords({ ...dataset, LastSyncCount: 0 }, { timeout: "40 millis" }))
+      )
+      expect(error).toMatchObject({ _tag: "CognitoSyncTimeoutError", timeoutMillis: 40 })
+      expect(interrupted).toBe(true)
     }))
 
   it.live("a timed-out attempt is retried", () =>

@@ -14,7 +14,7 @@ import type * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import type * as RuntimeFlags from "effect/RuntimeFlags"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Tracer from "effect/Tracer"
 
 const defaultClockSleep = Clock.make().sleep
@@ -81,11 +81,12 @@ export const runAttempts = <A, E, E2, F>(
   options: AttemptsOptions<E, E2, F>
 ): Effect.Effect<A, F> =>
   Effect.async<A, F>((resume) => {
-    // The attempts inherit the caller's fiber refs and flags, as a fork does, and start at once.
+    // The attempts inherit the caller's fiber refs and flags, as a fork does, and start at once; but they stay
+    // interruptible, so that their timeout ends them even in a caller that runs uninterruptibly.
     const runtime = Runtime.make({
       context: Context.add(parent.currentContext, Tracer.ParentSpan, options.parentSpan),
       fiberRefs: parent.getFiberRefs(),
-      runtimeFlags
+      runtimeFlags: RuntimeFlags.enable(runtimeFlags, RuntimeFlags.Interruption)
     })
     const schedule = Context.get(parent.currentDefaultServices, Clock.Clock).sleep === defaultClockSleep
       ? timerSchedule
@@ -110,10 +111,10 @@ export const runAttempts = <A, E, E2, F>(
     }
 
     const start = () => {
-      attempts++
-      options.onAttempt(attempts)
+      const number = ++attempts
       let timedOut = false
-      const fiber = Runtime.runFork(runtime, attempt, withLocals)
+      // The callbacks run inside the fibers, so that a throw is a defect of the call rather than of the observer.
+      const fiber = Runtime.runFork(runtime, Effect.suspend(() => (options.onAttempt(number), attempt)), withLocals)
       current = fiber
       cancelTimer = schedule(options.millis, () => {
         timedOut = true
@@ -124,13 +125,14 @@ export const runAttempts = <A, E, E2, F>(
         if (ended) return
         // An answer that came as the timer fired is kept.
         if (Exit.isSuccess(exit)) return end(Exit.succeed(exit.value))
-        const failure: Option.Option<E | E2> = timedOut
-          ? Option.some(options.onTimeout())
-          : Exit.isFailure(exit)
-          ? Cause.failureOption(exit.cause)
-          : Option.none()
-        if (Option.isNone(failure)) return end(exit as Exit.Exit<A, never>)
-        const wait = Runtime.runFork(runtime, options.next(failure.value, attempts))
+        const failure = Cause.failureOption(exit.cause)
+        if (!timedOut && Option.isNone(failure)) return end(Exit.failCause(exit.cause as Cause.Cause<never>))
+        const wait = Runtime.runFork(
+          runtime,
+          Effect.suspend(() =>
+            options.next(timedOut || Option.isNone(failure) ? options.onTimeout() : failure.value, number)
+          )
+        )
         current = wait
         wait.addObserver((waited) => {
           if (ended) return
