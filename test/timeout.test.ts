@@ -26,6 +26,25 @@ const attempts = <A, E, E2, F>(self: Effect.Effect<A, E>, options: AttemptsOptio
 const timeoutFail = <A, E, E2>(self: Effect.Effect<A, E>, millis: number, onTimeout: () => E2) =>
   attempts(self, { millis, onTimeout, parentSpan, locals: [], onAttempt: () => {}, next: Effect.fail })
 
+/** An effect that never ends, and whether it was interrupted. */
+const hanging = () => {
+  let interrupted = false
+  return {
+    effect: Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true)))),
+    interrupted: () => interrupted
+  }
+}
+
+/** The client over an `HttpClient` that never answers, with one attempt per call. */
+const serviceNeverAnswering = () => {
+  const request = hanging()
+  const client = HttpClient.make(() => request.effect)
+  return Effect.map(
+    makeService({ ...makeFake(), client }, { ...defaultOptions, maxAttempts: 1 }),
+    (service) => ({ service, interrupted: request.interrupted })
+  )
+}
+
 const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length
 
 describe("runAttempts with the default clock", () => {
@@ -66,12 +85,11 @@ describe("runAttempts with the default clock", () => {
 
   it.live("an effect that takes too long is interrupted and fails with the timeout error", () =>
     Effect.gen(function*() {
-      let interrupted = false
-      const slow = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+      const slow = hanging()
       const started = Date.now()
-      const exit = yield* Effect.exit(timeoutFail(slow, 30, () => "late"))
+      const exit = yield* Effect.exit(timeoutFail(slow.effect, 30, () => "late"))
       expect(exit).toStrictEqual(Exit.fail("late"))
-      expect(interrupted).toBe(true)
+      expect(slow.interrupted()).toBe(true)
       expect(Date.now() - started).toBeGreaterThanOrEqual(25)
     }))
 
@@ -81,9 +99,8 @@ describe("runAttempts with the default clock", () => {
       // scheduler's and the runner's, which come and go meanwhile.
       const setTimer = vi.spyOn(globalThis, "setTimeout")
       const clearTimer = vi.spyOn(globalThis, "clearTimeout")
-      let interrupted = false
-      const slow = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
-      const fiber = yield* Effect.fork(timeoutFail(slow, 10_000, () => "late"))
+      const slow = hanging()
+      const fiber = yield* Effect.fork(timeoutFail(slow.effect, 10_000, () => "late"))
       yield* Effect.sleep("10 millis")
       yield* Fiber.interrupt(fiber)
       const index = setTimer.mock.calls.findIndex(([, delay]) => delay === 10_000)
@@ -91,7 +108,7 @@ describe("runAttempts with the default clock", () => {
       const cleared = clearTimer.mock.calls.map(([handle]) => handle)
       setTimer.mockRestore()
       clearTimer.mockRestore()
-      expect(interrupted).toBe(true)
+      expect(slow.interrupted()).toBe(true)
       expect(timer).toBeDefined()
       expect(cleared).toContain(timer)
     }))
@@ -184,15 +201,15 @@ describe("runAttempts: the loop", () => {
 
   it.live("interrupting the caller while it waits between attempts interrupts the wait", () =>
     Effect.gen(function*() {
-      let interrupted = false
+      const wait = hanging()
       const fiber = yield* Effect.fork(attempts(Effect.fail("boom"), {
         ...loop,
         onAttempt: () => {},
-        next: () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+        next: () => wait.effect
       }))
       yield* Effect.sleep("10 millis")
       yield* Fiber.interrupt(fiber)
-      expect(interrupted).toBe(true)
+      expect(wait.interrupted()).toBe(true)
     }))
 
   it.effect("with a TestClock, the timeout and the waits between attempts follow the clock", () =>
@@ -218,14 +235,10 @@ describe("runAttempts: the loop", () => {
 describe("the client's timeout with the default clock", () => {
   it.live("an answer that never comes fails with CognitoSyncTimeoutError and the request is interrupted", () =>
     Effect.gen(function*() {
-      let interrupted = false
-      const client = HttpClient.make(() =>
-        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
-      )
-      const service = yield* makeService({ ...makeFake(), client }, { ...defaultOptions, maxAttempts: 1 })
+      const { interrupted, service } = yield* serviceNeverAnswering()
       const error = yield* Effect.flip(service.listRecords({ ...dataset, LastSyncCount: 0 }, { timeout: "40 millis" }))
       expect(error).toMatchObject({ _tag: "CognitoSyncTimeoutError", operation: "ListRecords", timeoutMillis: 40 })
-      expect(interrupted).toBe(true)
+      expect(interrupted()).toBe(true)
     }))
 
   it.live("resolving credentials counts toward the attempt: a provider that hangs ends it with the timeout", () =>
@@ -252,16 +265,12 @@ describe("the client's timeout with the default clock", () => {
 
   it.live("a call made uninterruptibly still times out: the attempts stay interruptible", () =>
     Effect.gen(function*() {
-      let interrupted = false
-      const client = HttpClient.make(() =>
-        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
-      )
-      const service = yield* makeService({ ...makeFake(), client }, { ...defaultOptions, maxAttempts: 1 })
+      const { interrupted, service } = yield* serviceNeverAnswering()
       const error = yield* Effect.flip(
         Effect.uninterruptible(service.listRecords({ ...dataset, LastSyncCount: 0 }, { timeout: "40 millis" }))
       )
       expect(error).toMatchObject({ _tag: "CognitoSyncTimeoutError", timeoutMillis: 40 })
-      expect(interrupted).toBe(true)
+      expect(interrupted()).toBe(true)
     }))
 
   it.live("a timed-out attempt is retried", () =>

@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as FiberId from "effect/FiberId"
 import type * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Option from "effect/Option"
@@ -92,7 +93,7 @@ export const runAttempts = <A, E, E2, F>(
       ? timerSchedule
       : sleepSchedule(runtime)
     const withLocals = {
-      updateRefs: (fiberRefs: FiberRefs.FiberRefs, fiberId: Parameters<typeof FiberRefs.updateAs>[1]["fiberId"]) =>
+      updateRefs: (fiberRefs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime) =>
         options.locals.reduce(
           (refs, [fiberRef, value]) => FiberRefs.updateAs(refs, { fiberId, fiberRef, value }),
           fiberRefs
@@ -113,7 +114,17 @@ export const runAttempts = <A, E, E2, F>(
     const start = () => {
       const number = ++attempts
       let timedOut = false
-      // The callbacks run inside the fibers, so that a throw is a defect of the call rather than of the observer.
+      // Asks `options.next` about a failure, inside a fiber, so that a throw is a defect of the call rather than of
+      // an observer (the attempt's own callback runs inside its fiber for the same reason).
+      const retry = (failure: () => E | E2) => {
+        const wait = Runtime.runFork(runtime, Effect.suspend(() => options.next(failure(), number)))
+        current = wait
+        wait.addObserver((waited) => {
+          if (ended) return
+          if (Exit.isSuccess(waited)) start()
+          else end(Exit.failCause(waited.cause))
+        })
+      }
       const fiber = Runtime.runFork(runtime, Effect.suspend(() => (options.onAttempt(number), attempt)), withLocals)
       current = fiber
       cancelTimer = schedule(options.millis, () => {
@@ -124,21 +135,12 @@ export const runAttempts = <A, E, E2, F>(
         cancelTimer()
         if (ended) return
         // An answer that came as the timer fired is kept.
-        if (Exit.isSuccess(exit)) return end(Exit.succeed(exit.value))
+        if (Exit.isSuccess(exit)) return end(exit as Exit.Exit<A, never>)
+        if (timedOut) return retry(options.onTimeout)
         const failure = Cause.failureOption(exit.cause)
-        if (!timedOut && Option.isNone(failure)) return end(Exit.failCause(exit.cause as Cause.Cause<never>))
-        const wait = Runtime.runFork(
-          runtime,
-          Effect.suspend(() =>
-            options.next(timedOut || Option.isNone(failure) ? options.onTimeout() : failure.value, number)
-          )
-        )
-        current = wait
-        wait.addObserver((waited) => {
-          if (ended) return
-          if (Exit.isSuccess(waited)) start()
-          else end(Exit.failCause(waited.cause))
-        })
+        // A defect or an interruption ends the call as it is.
+        if (Option.isNone(failure)) return end(exit as Exit.Exit<never, never>)
+        retry(() => failure.value)
       })
     }
 
