@@ -54,6 +54,12 @@ export const operations = ["listRecords", "updateRecords"] as const
 export type Operation = (typeof operations)[number]
 export const concurrencies = [1, 64] as const
 
+/** Every cell of a table, in order: each operation at each concurrency. */
+export const cells = operations.flatMap((op) => concurrencies.map((c) => [op, c] as const))
+
+/** A cell's column heading. */
+export const cellHeading = ([op, c]: (typeof cells)[number]): string => `${op} c=${c}`
+
 export interface CpuOptions {
   readonly rounds: number
   /** Calls per batch at concurrency 1 and at 64. */
@@ -245,6 +251,9 @@ export const runBatch = async (call: Call, calls: number, concurrency: number, m
   const wallMillis = performance.now() - t0
   return { cpuMicros: (cpu.user + cpu.system) / done, callsPerSecond: done / (wallMillis / 1000), calls: done }
 }
+
+/** Each round's ratio of one column's CPU to another's in one cell: the two ran within seconds of each other. */
+export const roundRatios = (a: Cell, b: Cell): Array<number> => a.rounds.map((value, round) => value / b.rounds[round]!)
 
 export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)

@@ -17,25 +17,26 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { Operations } from "../src/index.js"
+import { toHttpRequest } from "../src/internal/httpInvoker.js"
 import * as RestJson from "../src/internal/restJson.js"
 import { makeSigner } from "../src/internal/signer.js"
 import {
   bareTransportDriver,
-  concurrencies,
+  cellHeading,
+  cells,
   type CpuOptions,
   type DriverFactory,
   median,
   officialDriver,
   type Operation,
-  operations,
   oursDriver,
   type Results,
+  roundRatios,
   runColumns
 } from "./cpu.js"
 import { credentials, listInput, region, updateInput } from "./fixtures.js"
@@ -58,26 +59,25 @@ const stagesDriver = (stages: Stages): DriverFactory => async (endpoint) => {
     { accessKeyId: credentials.accessKeyId, secretAccessKey: Redacted.make(credentials.secretAccessKey) },
     region
   )
-  const url = new URL(endpoint)
+  const origin = new URL(endpoint)
   const call = (op: Operations.Any, input: unknown) => {
     const encoded = RestJson.encodeRequest(op, input)
     if (Either.isLeft(encoded)) throw new Error(`ladder: the ${op.name} input is invalid`)
-    const span = `CognitoSync.${op.name}`
+    const spanName = `CognitoSync.${op.name}`
     return () =>
-      runtime.runPromise(Effect.useSpan(span, { kind: "client", captureStackTrace: false }, (span) => {
+      runtime.runPromise(Effect.useSpan(spanName, { kind: "client", captureStackTrace: false }, (span) => {
         let request = encoded.right
         if (stages.validate) {
           const again = RestJson.encodeRequest(op, input)
           if (Either.isLeft(again)) return Effect.fail(again.left)
           request = again.right
         }
-        let httpRequest = HttpClientRequest.make(request.method)(
-          `${endpoint}${request.path}${request.search === "" ? "" : `?${request.search}`}`,
-          { headers: stages.sign ? signer.sign(url, request, new Date()) : request.headers }
+        const url = `${endpoint}${request.path}${request.search === "" ? "" : `?${request.search}`}`
+        const httpRequest = toHttpRequest(
+          url,
+          request,
+          stages.sign ? signer.sign(origin, request, new Date()) : request.headers
         )
-        if (request.body !== undefined) {
-          httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
-        }
         return Effect.flatMap(client.execute(httpRequest), (response) =>
           Effect.flatMap(response.text, (body): Effect.Effect<unknown, Error> => {
             span.attribute("http.response.status_code", response.status)
@@ -119,15 +119,12 @@ const labels: Record<Step, string> = {
   official: "official @aws-sdk/client-cognito-sync (reference)"
 }
 
-const cells = operations.flatMap((op) => concurrencies.map((c) => [op, c] as const))
-
 /** The Markdown tables of a ladder run: CPU per call, and each step's ratio to the bare transport with its spread. */
 export const ladderTables = (results: Results<Step>): string => {
-  const header = `| step | ${cells.map(([op, c]) => `${op} c=${c}`).join(" | ")} |`
+  const header = `| step | ${cells.map(cellHeading).join(" | ")} |`
   const rule = `| --- | ${cells.map(() => "---:").join(" | ")} |`
   const quartiles = (step: Step, op: Operation, c: 1 | 64) => {
-    const bare = results.bare[op][c].rounds
-    const ratios = results[step][op][c].rounds.map((value, round) => value / bare[round]!).sort((a, b) => a - b)
+    const ratios = roundRatios(results[step][op][c], results.bare[op][c]).sort((a, b) => a - b)
     const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))]!
     return `${median(ratios).toFixed(2)}x (${at(0.25).toFixed(2)}-${at(0.75).toFixed(2)})`
   }

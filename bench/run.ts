@@ -29,13 +29,15 @@ import type { BreakdownRow } from "./breakdown.js"
 import { type BundleResults, runBundleBench } from "./bundle.js"
 import { compile, docsPath, loadAverages, outDir, runEnvironment, writeDocsSection } from "./compile.js"
 import {
+  type Cell,
+  cellHeading,
+  cells,
   type Column,
-  concurrencies,
   type CpuOptions,
   type CpuResults,
   median,
-  operations,
-  type Results
+  type Results,
+  roundRatios
 } from "./cpu.js"
 import { ladderTables, type Step } from "./ladder.js"
 import { hashes, type SignResults } from "./sign.js"
@@ -74,18 +76,14 @@ const labels: Record<Column, string> = {
 const fmt = (n: number, digits = 0) => n.toFixed(digits)
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
-const cpuTable = (cpu: CpuResults, value: (cell: CpuResults[Column]["listRecords"][1]) => string) => {
-  const header = operations.flatMap((op) => concurrencies.map((c) => `${op} c=${c}`))
-  return [
-    `| column | ${header.join(" | ")} |`,
-    `| --- | ${header.map(() => "---:").join(" | ")} |`,
+const cpuTable = (cpu: CpuResults, value: (cell: Cell) => string) =>
+  [
+    `| column | ${cells.map(cellHeading).join(" | ")} |`,
+    `| --- | ${cells.map(() => "---:").join(" | ")} |`,
     ...(Object.keys(labels) as Array<Column>).map((column) =>
-      `| ${labels[column]} | ${
-        operations.flatMap((op) => concurrencies.map((c) => value(cpu[column][op][c]))).join(" | ")
-      } |`
+      `| ${labels[column]} | ${cells.map(([op, c]) => value(cpu[column][op][c])).join(" | ")} |`
     )
   ].join("\n")
-}
 
 interface Ratio {
   readonly name: string
@@ -94,14 +92,7 @@ interface Ratio {
 }
 
 const ratios = (cpu: CpuResults): ReadonlyArray<Ratio> => {
-  // The median over the rounds of each round's ratio: the two columns of a round ran within seconds of each other.
-  const ratio = (a: Column, b: Column) =>
-    operations.flatMap((op) =>
-      concurrencies.map((c) => {
-        const bs = cpu[b][op][c].rounds
-        return median(cpu[a][op][c].rounds.map((value, round) => value / bs[round]!))
-      })
-    )
+  const ratio = (a: Column, b: Column) => cells.map(([op, c]) => median(roundRatios(cpu[a][op][c], cpu[b][op][c])))
   return [
     { name: "ours-fetch / bare transport", target: 1.25, values: ratio("ours-fetch", "bare-transport") },
     {
@@ -120,10 +111,9 @@ const ratios = (cpu: CpuResults): ReadonlyArray<Ratio> => {
 const met = (ratio: Ratio) => ratio.target === undefined || ratio.values.every((v) => v <= ratio.target!)
 
 const ratioTable = (cpu: CpuResults) => {
-  const header = operations.flatMap((op) => concurrencies.map((c) => `${op} c=${c}`))
   return [
-    `| ratio of CPU per call | ${header.join(" | ")} | target | met |`,
-    `| --- | ${header.map(() => "---:").join(" | ")} | ---: | --- |`,
+    `| ratio of CPU per call | ${cells.map(cellHeading).join(" | ")} | target | met |`,
+    `| --- | ${cells.map(() => "---:").join(" | ")} | ---: | --- |`,
     ...ratios(cpu).map((r) =>
       `| ${r.name} | ${r.values.map((v) => `${fmt(v, 2)}x`).join(" | ")} | ${
         r.target === undefined ? "reference" : r.target === 1 ? "< 1x" : `≤ ${r.target}x`
@@ -282,6 +272,15 @@ const cpuOptions = (budgetMillis: number): Omit<CpuOptions, "log"> => ({
   serverPath: `${outDir}/server.mjs`
 })
 
+/** Prints a section and, unless told not to, writes it between its markers of docs/benchmarks.md. */
+const publish = (section: string, text: string) => {
+  console.log(`\n${text}\n`)
+  if (write) {
+    writeDocsSection(section, text)
+    log(`wrote ${docsPath}`)
+  }
+}
+
 const runLadder = async () => {
   const t0 = performance.now()
   await compile({ worker: "bench/worker.ts", server: "bench/server.ts" })
@@ -295,11 +294,7 @@ const runLadder = async () => {
     "",
     ladderTables(results)
   ].join("\n")
-  console.log(`\n${text}\n`)
-  if (write) {
-    writeDocsSection("ladder", text)
-    log(`wrote ${docsPath}`)
-  }
+  publish("ladder", text)
 }
 
 const main = async () => {
@@ -322,15 +317,10 @@ const main = async () => {
   log("bundles")
   const bundle = await runBundleBench()
   const seconds = (performance.now() - t0) / 1000
-  const text = report(cpu, sign, breakdown, bundle, seconds)
-  console.log(`\n${text}\n`)
+  publish("results", report(cpu, sign, breakdown, bundle, seconds))
   if (bundle.nodeImports.length > 0) {
     console.error(`bench: the browser bundle needs Node: ${bundle.nodeImports.join("; ")}`)
     process.exitCode = 1
-  }
-  if (write) {
-    writeDocsSection("results", text)
-    log(`wrote ${docsPath}`)
   }
 }
 ;(ladder ? runLadder() : main()).then(

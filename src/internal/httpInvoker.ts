@@ -27,6 +27,18 @@ import type { Endpoint } from "./endpoint.js"
 import * as RestJson from "./restJson.js"
 import { makeSigner, type Signer } from "./signer.js"
 
+/** The platform's request for an encoded request: sent to `url`, with `headers` and the JSON body if any. @internal */
+export const toHttpRequest = (
+  url: string,
+  request: RestJson.EncodedRequest,
+  headers: Record<string, string>
+): HttpClientRequest.HttpClientRequest => {
+  const httpRequest = HttpClientRequest.make(request.method)(url, { headers })
+  return request.body === undefined
+    ? httpRequest
+    : HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
+}
+
 /** @internal */
 export interface HttpInvokerOptions {
   readonly client: HttpClient.HttpClient
@@ -156,23 +168,21 @@ export const makeHttpInvoker = (options: HttpInvokerOptions) => {
       // `HttpClientError` until an attempt fails, so a successful attempt pays for no error mapping.
       const exchange = Effect.flatMap(options.credentials.resolve, (credentials) => {
         const now = clock.unsafeCurrentTimeMillis()
-        let httpRequest = HttpClientRequest.make(request.method)(url, {
-          headers: signerOf(credentials).sign(endpoint.url, signed, new Date(now))
-        })
-        if (request.body !== undefined) {
-          httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
-        }
-        return Effect.flatMap(client.execute(httpRequest), (response) =>
-          Effect.flatMap(response.text, (body) => {
-            const headers = response.headers
-            span.attribute("http.response.status_code", response.status)
-            const requestId = headers["x-amzn-requestid"]
-            if (requestId !== undefined) span.attribute("aws.request_id", requestId)
-            const decoded = RestJson.decodeResponse(op, { status: response.status, headers, body })
-            if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
-            retryAfterMillis = Retry.parseRetryAfter(headers["retry-after"], now)
-            return Effect.fail(decoded.left)
-          }))
+        const signedHeaders = signerOf(credentials).sign(endpoint.url, signed, new Date(now))
+        return Effect.flatMap(
+          client.execute(toHttpRequest(url, request, signedHeaders)),
+          (response) =>
+            Effect.flatMap(response.text, (body) => {
+              const headers = response.headers
+              span.attribute("http.response.status_code", response.status)
+              const requestId = headers["x-amzn-requestid"]
+              if (requestId !== undefined) span.attribute("aws.request_id", requestId)
+              const decoded = RestJson.decodeResponse(op, { status: response.status, headers, body })
+              if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+              retryAfterMillis = Retry.parseRetryAfter(headers["retry-after"], now)
+              return Effect.fail(decoded.left)
+            })
+        )
       })
       return runAttempts(fiber, status.runtimeFlags, exchange, {
         millis: timeoutMillis,
